@@ -1,0 +1,5 @@
+import sys
+
+from trackbench.cli.app import main
+
+sys.exit(main())

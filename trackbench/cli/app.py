@@ -1,0 +1,106 @@
+"""The ``trackbench`` entry point: builds the typer app from the command modules and owns the one error handler."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from trackbench import __version__
+from trackbench.errors import TrackbenchError
+
+# Each module defines ``register(app)``; the order is the order of ``trackbench --help``.
+COMMAND_MODULES = (
+    "trackbench.cli.demo",
+    "trackbench.cli.convert",
+    "trackbench.cli.run",
+    "trackbench.cli.eval",
+    "trackbench.cli.leaderboard",
+)
+
+
+# Options that take several values after one flag (``--metrics HOTA MOTA IDF1``), as the docs write them.
+MULTI_VALUE_OPTIONS = frozenset({"--metrics", "--results", "--detectors", "--chunks", "--split", "--set", "--sequences"})
+
+
+def expand_multi_value_options(argv: list[str]) -> list[str]:
+    """Rewrite ``--opt a b c`` into ``--opt a --opt b --opt c`` for the options above (click takes one value
+    per flag); a value stops at the next token that starts with ``-``."""
+    out: list[str] = []
+    current: str | None = None
+    for token in argv:
+        if token.startswith("-"):
+            current = token if token in MULTI_VALUE_OPTIONS else None
+            out.append(token)
+            continue
+        if current is not None and out and out[-1] != current:
+            out.append(current)
+        out.append(token)
+    return out
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"trackbench {__version__}")
+        raise typer.Exit()
+
+
+def build_app() -> typer.Typer:
+    app = typer.Typer(
+        name="trackbench",
+        help="Convert, run and score video-tracking benchmarks; numbers identical to the official evaluators.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+    )
+
+    @app.callback()
+    def _root(
+        version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+    ) -> None:
+        """trackbench: convert, run, eval, leaderboard."""
+
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:  # a command group not built yet is simply absent
+            if exc.name == module_name:
+                continue
+            raise
+        module.register(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user errors become one line on stderr and exit code 2, never a traceback."""
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    app = build_app()
+    argv = expand_multi_value_options(list(sys.argv[1:] if argv is None else argv))
+    try:
+        result = app(args=argv, prog_name="trackbench", standalone_mode=False)
+    except TrackbenchError as exc:
+        err.print(f"[bold red]error:[/] {exc}", markup=True)
+        return 2
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        err.print("aborted")
+        return 130
+    except typer.TyperException as exc:  # usage errors: bad option, missing value
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        else:
+            err.print(f"[bold red]error:[/] {exc.format_message()}")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

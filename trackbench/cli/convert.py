@@ -1,0 +1,90 @@
+"""``trackbench convert`` and ``trackbench verify``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from trackbench.cli.progress import progress_bar
+from trackbench.errors import TrackbenchError
+
+
+def register(app: typer.Typer) -> None:
+    app.command("convert", no_args_is_help=True)(convert)
+
+
+def convert(
+    name: Annotated[Optional[str], typer.Argument(help="Dataset family (see --list).")] = None,
+    root: Annotated[Optional[Path], typer.Option("--root", help="Raw dataset root (read only).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Output folder for <split>_cocoformat.json.")] = None,
+    split: Annotated[Optional[list[str]], typer.Option("--split", help="Split(s); default: the family's.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
+    resume: Annotated[bool, typer.Option("--resume", help="Reuse finished videos of an interrupted run.")] = False,
+    pedestrians_only: Annotated[
+        bool, typer.Option("--pedestrians-only", help="MOT: drop non-pedestrian and zero-marked boxes.")
+    ] = False,
+    detectors: Annotated[
+        Optional[list[str]], typer.Option("--detectors", help="MOT17: detector copies to keep (DPM FRCNN SDP).")
+    ] = None,
+    version: Annotated[Optional[str], typer.Option("--version", help="VOT: challenge year, e.g. 2018.")] = None,
+    check_sizes: Annotated[
+        bool, typer.Option("--check-sizes", help="Read every frame's size (default: first frame only).")
+    ] = False,
+    chunks: Annotated[
+        Optional[list[str]], typer.Option("--chunks", help="TrackingNet: chunks, e.g. TRAIN_0 TEST.")
+    ] = None,
+    list_families: Annotated[bool, typer.Option("--list", help="List the dataset families and exit.")] = False,
+) -> None:
+    """Convert a raw dataset into CocoVID JSON (MMTracking's <split>_cocoformat.json)."""
+    from trackbench.converters.engine import run_conversion
+    from trackbench.converters.registry import CONVERTERS, available_converters, get_converter
+
+    console = Console()
+    if list_families:
+        table = Table("family", "splits", "description")
+        specs = available_converters()
+        for family in CONVERTERS:
+            spec = specs.get(family)
+            if spec is not None:
+                table.add_row(family, ", ".join(spec.splits), spec.description)
+        console.print(table)
+        return
+    if name is None or root is None or out is None:
+        raise TrackbenchError("convert needs NAME, --root and --out (or --list)")
+    spec = get_converter(name)
+    given = {
+        "pedestrians_only": pedestrians_only or None,
+        "detectors": detectors,
+        "version": version,
+        "check_sizes": check_sizes or None,
+        "chunks": chunks,
+    }
+    options = {k: v for k, v in given.items() if v is not None}
+    splits = split or [spec.default_split or spec.splits[0]]
+    for one_split in splits:
+        with progress_bar(f"{spec.name} {one_split}") as advance:
+            report = run_conversion(spec, root, out, one_split, options, workers=workers, resume=resume,
+                                    progress=advance, on_total=advance.set_total)
+        _print_report(console, report)
+
+
+def _print_report(console: Console, report) -> None:
+    counts = report.counts
+    state = "up to date, nothing to do" if report.up_to_date else "written"
+    console.print(
+        f"[bold]{report.converter}[/] {report.split}: {state} -> {report.output}\n"
+        f"  videos {counts.videos}, images {counts.images}, annotations {counts.annotations}, "
+        f"instances {counts.instances}, categories {counts.categories}"
+        + (f", reused {report.reused_videos} finished videos" if report.reused_videos else "")
+    )
+    skipped = dict(counts.skipped)
+    for item in report.skipped_before_load:
+        skipped[item["reason"]] = skipped.get(item["reason"], 0) + 1
+    if skipped:
+        console.print(f"  skipped {sum(skipped.values())}:")
+        for reason, n in sorted(skipped.items()):
+            console.print(f"    {n} x {reason}")

@@ -1,0 +1,101 @@
+"""``trackbench eval``: one command for every task; each task's handler lives in its own module."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from trackbench.cli.options import OutputFormat
+from trackbench.errors import TrackbenchError
+
+
+class Task(str, Enum):
+    mot = "mot"
+    sot = "sot"
+    vid = "vid"
+    vis = "vis"
+    tao = "tao"
+
+
+# task -> module with ``run_eval(options: EvalOptions) -> int`` (the exit code)
+TASK_HANDLERS = {
+    Task.mot: "trackbench.cli.eval_mot",
+    Task.sot: "trackbench.cli.eval_sot",
+    Task.vid: "trackbench.cli.eval_ap",
+    Task.vis: "trackbench.cli.eval_ap",
+    Task.tao: "trackbench.cli.eval_ap",
+}
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    task: Task
+    gt: Path
+    results: list[Path]
+    benchmark: str | None
+    split: str | None
+    seqmap: Path | None
+    sequences: list[str] | None
+    metrics: list[str] | None
+    protocol: str | None
+    convention: str | None
+    workers: int
+    out: Path | None
+    format: OutputFormat
+    plots: bool
+    allow_missing: bool
+    tracker_names: list[str] | None
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval", no_args_is_help=True)(eval_command)
+
+
+def eval_command(
+    gt: Annotated[Path, typer.Option("--gt", help="Ground truth: MOTChallenge folder, raw SOT layout or CocoVID JSON.")],
+    results: Annotated[list[Path], typer.Option("--results", help="Tracker result folder(s) or JSON file(s).")],
+    task: Annotated[Task, typer.Option("--task", help="What is scored.")] = Task.mot,
+    benchmark: Annotated[
+        Optional[str], typer.Option("--benchmark", help="MOT15/MOT16/MOT17/MOT20, or cocovid for plain CocoVID gt.")
+    ] = None,
+    split: Annotated[Optional[str], typer.Option("--split", help="Split name, e.g. train (MOTChallenge).")] = None,
+    seqmap: Annotated[Optional[Path], typer.Option("--seqmap", help="MOTChallenge seqmap file.")] = None,
+    sequences: Annotated[Optional[list[str]], typer.Option("--sequences", help="Score only these sequences.")] = None,
+    metrics: Annotated[
+        Optional[list[str]], typer.Option("--metrics", help="Field or family names, e.g. HOTA MOTA IDF1 or CLEAR.")
+    ] = None,
+    protocol: Annotated[
+        Optional[str], typer.Option("--protocol", help="SOT protocol: otb, uav123, lasot, trackingnet, got10k, vot2018...")
+    ] = None,
+    convention: Annotated[
+        Optional[str], typer.Option("--convention", help="SOT: 'official' (default) or 'pytracking'.")
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes over sequences.")] = 1,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Write summary files and a JSON record here.")] = None,
+    format: Annotated[OutputFormat, typer.Option("--format", help="How to print the results.")] = OutputFormat.table,
+    plots: Annotated[bool, typer.Option("--plots", help="Write PNG plots into --out.")] = False,
+    allow_missing: Annotated[
+        bool, typer.Option("--allow-missing", help="Score the sequences that have results and say which lack them.")
+    ] = False,
+    tracker_names: Annotated[
+        Optional[list[str]], typer.Option("--name", help="Tracker name per --results (default: folder name).")
+    ] = None,
+) -> int:
+    """Score tracker results against ground truth with the official metrics."""
+    options = EvalOptions(
+        task=task, gt=gt, results=list(results), benchmark=benchmark, split=split, seqmap=seqmap,
+        sequences=sequences, metrics=metrics, protocol=protocol, convention=convention, workers=workers, out=out,
+        format=format, plots=plots, allow_missing=allow_missing, tracker_names=tracker_names,
+    )
+    if plots and out is None:
+        raise TrackbenchError("--plots needs --out (the folder the PNG files go to)")
+    try:
+        handler = importlib.import_module(TASK_HANDLERS[task])
+    except ModuleNotFoundError as exc:
+        raise TrackbenchError(f"evaluation for --task {task.value} is not available in this build") from exc
+    return handler.run_eval(options)

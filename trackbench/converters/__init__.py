@@ -1,0 +1,1 @@
+"""Dataset converters: one module per family, all into CocoVID through the shared writer."""
