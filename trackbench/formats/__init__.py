@@ -1,0 +1,1 @@
+"""Result and annotation file formats (MOTChallenge txt, SOT txt, COCO-style results JSON)."""
