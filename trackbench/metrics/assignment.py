@@ -1,0 +1,50 @@
+"""Per-frame optimal assignment as TrackEval does it (scipy's linear_sum_assignment on the frame's full matrix),
+with the Hungarian call skipped where it cannot change the answer.
+
+A candidate pair whose gt row and tracker column have no other candidate in the frame is in every optimal
+assignment, so it is matched directly. Only frames with a row or column holding two or more candidates
+("conflict frames") go through linear_sum_assignment, on the same full frame matrix TrackEval builds, which keeps
+its tie-breaking too.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+
+def unique_mask(keys: np.ndarray) -> np.ndarray:
+    """True where the key occurs exactly once."""
+    if len(keys) == 0:
+        return np.zeros(0, dtype=bool)
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return counts[inverse] == 1
+
+
+def trivial_and_conflicts(entry_frame: np.ndarray, entry_row: np.ndarray, entry_col: np.ndarray):
+    """Split candidate entries: (mask of entries matched without a Hungarian call, sorted conflict frames).
+
+    ``entry_row``/``entry_col`` are global row indices (unique across frames), so uniqueness is per frame.
+    """
+    alone = unique_mask(entry_row) & unique_mask(entry_col)
+    conflict_frames = np.unique(entry_frame[~alone])
+    trivial = alone & ~np.isin(entry_frame, conflict_frames)
+    return trivial, conflict_frames
+
+
+def solve_frame(n_rows: int, n_cols: int, rows: np.ndarray, cols: np.ndarray, scores: np.ndarray) -> tuple:
+    """linear_sum_assignment maximizing ``scores`` on the dense (n_rows, n_cols) frame matrix that is zero except
+    at the candidates; returns the matched (rows, cols) and the matrix, exactly as TrackEval forms them."""
+    matrix = np.zeros((n_rows, n_cols))
+    matrix[rows, cols] = scores
+    match_rows, match_cols = linear_sum_assignment(-matrix)
+    return match_rows, match_cols, matrix
+
+
+class FrameSlices:
+    """Row ranges of each frame in arrays sorted by frame (rows keep file order inside a frame)."""
+
+    def __init__(self, frames: np.ndarray, num_timesteps: int):
+        counts = np.bincount(frames, minlength=num_timesteps) if len(frames) else np.zeros(num_timesteps, np.int64)
+        self.counts = counts
+        self.start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)

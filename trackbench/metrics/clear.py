@@ -1,0 +1,156 @@
+"""CLEAR MOT metrics (Bernardin & Stiefelhagen 2008) as TrackEval's CLEAR computes them.
+
+Per frame, gt and tracker boxes are matched with IoU >= 0.5, preferring to continue the match of the previous
+evaluated frame (score 1000 + IoU), else maximizing IoU. The matching is sequential only where it can matter
+(frames with competing candidates); everything else is counted over whole arrays. Combined by summing the counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trackbench.metrics.assignment import FrameSlices, solve_frame, trivial_and_conflicts
+from trackbench.metrics.mot_data import SequenceData
+from trackbench.metrics.similarity import EPS
+
+CLEAR_FLOAT_FIELDS = ("MOTA", "MOTP", "MODA", "CLR_Re", "CLR_Pr", "MTR", "PTR", "MLR", "sMOTA", "CLR_F1",
+                      "FP_per_frame", "MOTAL", "MOTP_sum")
+CLEAR_INT_FIELDS = ("CLR_TP", "CLR_FN", "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag", "CLR_Frames")
+CLEAR_SUMMED = CLEAR_INT_FIELDS + ("MOTP_sum",)
+THRESHOLD = 0.5
+
+
+def clear_matches(data: SequenceData, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """The matched (gt row, tracker row) pairs of the whole sequence, sorted by frame."""
+    cand = data.pair_sim >= threshold - EPS
+    c_gt, c_tr, c_sim = data.pair_gt[cand], data.pair_tr[cand], data.pair_sim[cand]
+    c_frame = data.gt_frame[c_gt]
+    trivial, conflicts = trivial_and_conflicts(c_frame, c_gt, c_tr)
+    if len(conflicts) == 0:
+        return c_gt[trivial], c_tr[trivial]
+    T = data.num_timesteps
+    gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
+    processed = np.flatnonzero((gs.counts > 0) & (ts.counts > 0))
+    # Matches of each frame, filled in time order: trivial frames up front, conflict frames as they are solved.
+    match_gt: dict[int, np.ndarray] = {}
+    match_tr: dict[int, np.ndarray] = {}
+    t_frames = c_frame[trivial]
+    t_gt, t_tr = c_gt[trivial], c_tr[trivial]
+    bounds = np.searchsorted(t_frames, processed)
+    bounds_end = np.searchsorted(t_frames, processed, side="right")
+    position = {int(f): i for i, f in enumerate(processed)}
+    conflict_set = set(int(f) for f in conflicts)
+    prev_tr_of_gt = np.full(data.num_gt_ids, -1, dtype=np.int64)
+    solved_gt, solved_tr = [], []
+    for f in conflicts:
+        f = int(f)
+        p = position[f]
+        prev_tr_of_gt[:] = -1
+        if p > 0:
+            pf = int(processed[p - 1])
+            if pf in conflict_set:
+                pg, pt = match_gt[pf], match_tr[pf]
+            else:
+                pg, pt = t_gt[bounds[p - 1]:bounds_end[p - 1]], t_tr[bounds[p - 1]:bounds_end[p - 1]]
+            prev_tr_of_gt[data.gt_id[pg]] = data.tr_id[pt]
+        g0, t0 = gs.start[f], ts.start[f]
+        in_frame = c_frame == f
+        rows, cols = c_gt[in_frame] - g0, c_tr[in_frame] - t0
+        cont = data.tr_id[t0 + cols] == prev_tr_of_gt[data.gt_id[g0 + rows]]
+        scores = 1000 * cont + c_sim[in_frame]
+        mr, mc, matrix = solve_frame(int(gs.counts[f]), int(ts.counts[f]), rows, cols, scores)
+        ok = matrix[mr, mc] > 0 + EPS
+        match_gt[f], match_tr[f] = mr[ok] + g0, mc[ok] + t0
+        solved_gt.append(match_gt[f])
+        solved_tr.append(match_tr[f])
+    all_gt = np.concatenate([t_gt] + solved_gt)
+    all_tr = np.concatenate([t_tr] + solved_tr)
+    order = np.argsort(data.gt_frame[all_gt], kind="stable")
+    return all_gt[order], all_tr[order]
+
+
+def clear_for_sequence(data: SequenceData, threshold: float = THRESHOLD) -> dict[str, float]:
+    res = {f: 0 for f in CLEAR_FLOAT_FIELDS + CLEAR_INT_FIELDS}
+    if data.num_tracker_dets == 0:  # TrackEval's early return: ratios stay 0, MLR is 1
+        res.update({"CLR_FN": data.num_gt_dets, "ML": data.num_gt_ids, "MLR": 1.0})
+        return res
+    if data.num_gt_dets == 0:
+        res.update({"CLR_FP": data.num_tracker_dets, "MLR": 1.0})
+        return res
+    m_gt, m_tr = clear_matches(data, threshold)
+    T = data.num_timesteps
+    gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
+    processed = (gs.counts > 0) & (ts.counts > 0)
+    processed_index = np.cumsum(processed) - 1
+    g_ids, t_ids = data.gt_id[m_gt], data.tr_id[m_tr]
+    m_frames = data.gt_frame[m_gt]
+    # ID switches: a gt matched to a different tracker id than at its previous match (any gap).
+    by_gt = np.lexsort((m_frames, g_ids))
+    g_sorted, t_sorted = g_ids[by_gt], t_ids[by_gt]
+    same_gt = g_sorted[1:] == g_sorted[:-1]
+    idsw = int(np.sum(same_gt & (t_sorted[1:] != t_sorted[:-1])))
+    # Fragments: a match that does not continue a match of the previous evaluated frame starts a fragment.
+    p_sorted = processed_index[m_frames[by_gt]]
+    starts = np.ones(len(g_sorted), dtype=bool)
+    starts[1:] = ~(same_gt & (p_sorted[1:] == p_sorted[:-1] + 1))
+    frag_count = np.bincount(g_sorted[starts], minlength=data.num_gt_ids)
+    gt_count = np.bincount(data.gt_id, minlength=data.num_gt_ids).astype(np.float64)
+    matched_count = np.bincount(g_ids, minlength=data.num_gt_ids).astype(np.float64)
+    present = gt_count > 0
+    ratio = matched_count[present] / gt_count[present]
+    mt = int(np.sum(np.greater(ratio, 0.8)))
+    pt = int(np.sum(np.greater_equal(ratio, 0.2))) - mt
+    tp = len(m_gt)
+    res.update(
+        {
+            "CLR_TP": tp,
+            "CLR_FN": data.num_gt_dets - tp,
+            "CLR_FP": data.num_tracker_dets - tp,
+            "IDSW": idsw,
+            "MT": mt,
+            "PT": pt,
+            "ML": data.num_gt_ids - mt - pt,
+            "Frag": int(np.sum(frag_count[frag_count > 0] - 1)),
+            "MOTP_sum": frame_ordered_sum(data.pair_lookup_sim(m_gt, m_tr), m_frames) if tp else 0,
+            "CLR_Frames": data.num_timesteps,
+        }
+    )
+    return clear_fields(res)
+
+
+def frame_ordered_sum(values: np.ndarray, frames: np.ndarray) -> float:
+    """Sum as TrackEval adds it: left to right inside each frame, then frame totals in time order (same bits)."""
+    bounds = np.flatnonzero(np.diff(frames)) + 1
+    total = 0.0
+    for chunk in np.split(values, bounds):
+        frame_total = 0
+        for v in chunk.tolist():
+            frame_total += v
+        total += frame_total
+    return total
+
+
+def clear_fields(res: dict) -> dict:
+    """Ratios from counts (TrackEval's ``_compute_final_fields``), used per sequence and after combining."""
+    num_gt_ids = res["MT"] + res["ML"] + res["PT"]
+    tp, fn, fp, idsw = res["CLR_TP"], res["CLR_FN"], res["CLR_FP"], res["IDSW"]
+    res["MTR"] = res["MT"] / np.maximum(1.0, num_gt_ids)
+    res["MLR"] = res["ML"] / np.maximum(1.0, num_gt_ids)
+    res["PTR"] = res["PT"] / np.maximum(1.0, num_gt_ids)
+    res["CLR_Re"] = tp / np.maximum(1.0, tp + fn)
+    res["CLR_Pr"] = tp / np.maximum(1.0, tp + fp)
+    res["MODA"] = (tp - fp) / np.maximum(1.0, tp + fn)
+    res["MOTA"] = (tp - fp - idsw) / np.maximum(1.0, tp + fn)
+    res["MOTP"] = res["MOTP_sum"] / np.maximum(1.0, tp)
+    res["sMOTA"] = (res["MOTP_sum"] - fp - idsw) / np.maximum(1.0, tp + fn)
+    res["CLR_F1"] = tp / np.maximum(1.0, tp + 0.5 * fn + 0.5 * fp)
+    res["FP_per_frame"] = fp / np.maximum(1.0, res["CLR_Frames"])
+    safe_log_idsw = np.log10(idsw) if idsw > 0 else idsw
+    res["MOTAL"] = (tp - fp - safe_log_idsw) / np.maximum(1.0, tp + fn)
+    return res
+
+
+def combine_clear(results: list[dict]) -> dict:
+    """Counts (and MOTP_sum) sum over sequences; every ratio is recomputed from the sums."""
+    res = {f: sum(r[f] for r in results) for f in CLEAR_SUMMED}
+    return clear_fields(res)
