@@ -25,6 +25,8 @@ def restore_numpy_aliases() -> None:
     for name, value in {"float": float, "int": int, "bool": bool, "object": object, "str": str}.items():
         if name not in np.__dict__:
             setattr(np, name, value)
+    if "asfarray" not in np.__dict__:  # py-motmetrics 1.4.0
+        np.asfarray = lambda a, dtype=np.float64: np.asarray(a, dtype=dtype)
 
 
 @pytest.fixture(scope="session")

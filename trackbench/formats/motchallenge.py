@@ -1,12 +1,13 @@
 """MOTChallenge text files: ``frame, id, x, y, w, h, conf/mark, class, visibility[, ...]`` (frames 1-based).
 
-Reading is vectorized (pandas' C parser) with a line-by-line pass only when something is wrong, so an error names
+Reading is vectorized (numpy's C loadtxt) with a line-by-line pass only when something is wrong, so an error names
 the file, the line and the problem.
 """
 
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -16,69 +17,81 @@ from trackbench.errors import InputFileError
 
 
 def _sniff_delimiter(text: str) -> str | None:
-    for line in text.splitlines():
+    """',' if the first non-blank line has a comma, else None (any whitespace)."""
+    for line in text[:4096].splitlines():
         if line.strip():
-            return "," if "," in line else None  # None: any whitespace
+            return "," if "," in line else None
     return ","
 
 
 def read_mot_txt(path: str | Path, min_columns: int = 6) -> np.ndarray:
     """Rows of a MOTChallenge txt as a float64 array (N, C), C >= ``min_columns``; empty file -> (0, min_columns).
 
-    Comma or whitespace separated (both occur in the wild); blank lines are ignored; a row with fewer than
-    ``min_columns`` numbers or a non-number is an error naming its line.
+    Comma or whitespace separated (both occur in the wild); blank lines are ignored; a trailing delimiter is
+    tolerated as TrackEval does. Numbers are parsed correctly rounded (the same doubles as Python's ``float``).
+    A row with fewer than ``min_columns`` numbers, a ragged row or a non-number is an error naming its line.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        with open(path, encoding="utf-8-sig") as handle:
+            head = handle.read(4096)
     except FileNotFoundError as exc:
         raise InputFileError(path, "file not found") from exc
     except UnicodeDecodeError as exc:
         raise InputFileError(path, "not a text file") from exc
-    if not text.strip():
-        return np.zeros((0, min_columns), dtype=np.float64)
-    delimiter = _sniff_delimiter(text)
+    if not head.strip():
+        if path.stat().st_size <= len(head.encode()) + 3:
+            return np.zeros((0, min_columns), dtype=np.float64)
+    delimiter = _sniff_delimiter(head)
     try:
-        import pandas as pd
-
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep="," if delimiter == "," else r"\s+",
-            header=None,
-            dtype=np.float64,
-            skip_blank_lines=True,
-            engine="c" if delimiter == "," else "python",
-        )
-        data = frame.to_numpy(dtype=np.float64)
-        if data.shape[1] < min_columns or np.isnan(data[:, :min_columns]).any():
-            raise ValueError("short or empty cells")
-        return data
-    except (ValueError, TypeError, Exception):
-        _raise_first_bad_line(path, text, delimiter, min_columns)
-        raise  # _raise_first_bad_line always raises; this keeps type checkers calm
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            data = np.loadtxt(path, delimiter=delimiter, ndmin=2, dtype=np.float64, comments=None,
+                              encoding="utf-8-sig")
+        if data.shape[1] >= min_columns:
+            return data
+        if data.size == 0:
+            return np.zeros((0, min_columns), dtype=np.float64)
+    except (ValueError, UnicodeDecodeError):
+        pass
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, "not a text file") from exc
+    return _parse_slowly(path, text, delimiter, min_columns)
 
 
-def _raise_first_bad_line(path: Path, text: str, delimiter: str | None, min_columns: int) -> None:
+def _parse_slowly(path: Path, text: str, delimiter: str | None, min_columns: int) -> np.ndarray:
+    """Line-by-line parse: accepts trailing delimiters, and names the first bad line otherwise."""
+    rows = []
     width = None
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        cells = [c for c in (line.split(delimiter) if delimiter else line.split())]
-        cells = [c.strip() for c in cells]
-        if cells and cells[-1] == "" and delimiter:
+        cells = [c.strip() for c in (line.split(delimiter) if delimiter else line.split())]
+        if delimiter and cells and cells[-1] == "":
             cells = cells[:-1]
         if len(cells) < min_columns:
             raise InputFileError(path, f"expected at least {min_columns} values, got {len(cells)}: {line.strip()!r}",
                                  number)
-        for cell in cells:
-            try:
-                float(cell)
-            except ValueError:
-                raise InputFileError(path, f"not a number {cell!r} in {line.strip()!r}", number) from None
-        if width is not None and len(cells) != width:
-            raise InputFileError(path, f"expected {width} values like the lines above, got {len(cells)}", number)
-        width = len(cells)
-    raise InputFileError(path, "unparsable MOTChallenge file")
+        try:
+            values = [float(c) for c in cells]
+        except ValueError:
+            bad = next(c for c in cells if not _is_number(c))
+            raise InputFileError(path, f"not a number {bad!r} in {line.strip()!r}", number) from None
+        if width is not None and len(values) != width:
+            raise InputFileError(path, f"expected {width} values like the lines above, got {len(values)}", number)
+        width = len(values)
+        rows.append(values)
+    return np.asarray(rows, dtype=np.float64)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+        return True
+    except ValueError:
+        return False
 
 
 def write_mot_txt(

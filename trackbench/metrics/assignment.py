@@ -10,7 +10,7 @@ its tie-breaking too.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
+from trackbench.metrics.lsa import linear_sum_assignment
 
 
 def unique_mask(keys: np.ndarray) -> np.ndarray:
@@ -48,3 +48,41 @@ class FrameSlices:
         counts = np.bincount(frames, minlength=num_timesteps) if len(frames) else np.zeros(num_timesteps, np.int64)
         self.counts = counts
         self.start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+
+
+def assign_frames(
+    entry_frame: np.ndarray,
+    entry_row: np.ndarray,
+    entry_col: np.ndarray,
+    entry_score: np.ndarray,
+    rows: FrameSlices,
+    cols: FrameSlices,
+    n_rows_total: int,
+    n_cols_total: int,
+) -> np.ndarray:
+    """Which candidate entries TrackEval's per-frame ``linear_sum_assignment(-score)`` matches (score > eps).
+
+    Entries are sorted by frame; ``entry_row``/``entry_col`` are global row indices into the frame-sorted gt and
+    tracker arrays. Components with a unique optimum are solved together by enumeration; frames holding a tied
+    or large component go through scipy on the full frame matrix.
+    """
+    from trackbench.metrics.components import component_labels, solve_small_components
+    from trackbench.metrics.similarity import EPS
+
+    if len(entry_frame) == 0:
+        return np.zeros(0, dtype=bool)
+    labels = component_labels(entry_row, n_rows_total + entry_col, n_rows_total + n_cols_total)[entry_row]
+    chosen, unsolved = solve_small_components(labels, entry_row, n_rows_total + entry_col, entry_score)
+    if len(unsolved):
+        frames = np.unique(entry_frame[np.isin(labels, unsolved)])
+        lo = np.searchsorted(entry_frame, frames)
+        hi = np.searchsorted(entry_frame, frames, side="right")
+        for f, a, b in zip(frames.tolist(), lo.tolist(), hi.tolist()):
+            g0, t0 = rows.start[f], cols.start[f]
+            r, c = entry_row[a:b] - g0, entry_col[a:b] - t0
+            mr, mc, matrix = solve_frame(int(rows.counts[f]), int(cols.counts[f]), r, c, entry_score[a:b])
+            ok = matrix[mr, mc] > 0 + EPS
+            picked = np.zeros(matrix.shape, dtype=bool)
+            picked[mr[ok], mc[ok]] = True
+            chosen[a:b] = picked[r, c]
+    return chosen

@@ -54,7 +54,7 @@ def clear_matches(data: SequenceData, threshold: float = THRESHOLD) -> tuple[np.
                 pg, pt = t_gt[bounds[p - 1]:bounds_end[p - 1]], t_tr[bounds[p - 1]:bounds_end[p - 1]]
             prev_tr_of_gt[data.gt_id[pg]] = data.tr_id[pt]
         g0, t0 = gs.start[f], ts.start[f]
-        in_frame = c_frame == f
+        in_frame = slice(np.searchsorted(c_frame, f), np.searchsorted(c_frame, f, side="right"))
         rows, cols = c_gt[in_frame] - g0, c_tr[in_frame] - t0
         cont = data.tr_id[t0 + cols] == prev_tr_of_gt[data.gt_id[g0 + rows]]
         scores = 1000 * cont + c_sim[in_frame]

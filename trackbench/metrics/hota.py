@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.metrics.assignment import FrameSlices, solve_frame, trivial_and_conflicts
+from trackbench.metrics.assignment import FrameSlices, assign_frames
 from trackbench.metrics.mot_data import SequenceData
 from trackbench.metrics.similarity import EPS
 
@@ -31,28 +31,11 @@ def _empty(num_fn: int, num_fp: int) -> dict:
 
 def hota_matches(data: SequenceData, pair_score: np.ndarray) -> np.ndarray:
     """Indices (into the pair arrays) of the pairs matched by the per-frame Hungarian step on ``pair_score``."""
-    frames = data.gt_frame[data.pair_gt]
-    trivial, conflicts = trivial_and_conflicts(frames, data.pair_gt, data.pair_tr)
-    chosen = [np.flatnonzero(trivial)]
-    if len(conflicts):
-        T = data.num_timesteps
-        gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
-        lo = np.searchsorted(frames, conflicts)
-        hi = np.searchsorted(frames, conflicts, side="right")
-        for f, a, b in zip(conflicts.tolist(), lo.tolist(), hi.tolist()):
-            g0, t0 = gs.start[f], ts.start[f]
-            rows = data.pair_gt[a:b] - g0
-            cols = data.pair_tr[a:b] - t0
-            mr, mc, matrix = solve_frame(int(gs.counts[f]), int(ts.counts[f]), rows, cols, pair_score[a:b])
-            # map matched cells back to pair indices (only cells that are pairs can ever count)
-            n_cols = int(ts.counts[f])
-            cell = rows * n_cols + cols
-            want = mr * n_cols + mc
-            pos = np.searchsorted(cell, want)
-            pos = np.minimum(pos, len(cell) - 1)
-            hit = cell[pos] == want
-            chosen.append(a + pos[hit])
-    return np.sort(np.concatenate(chosen))
+    T = data.num_timesteps
+    chosen = assign_frames(data.gt_frame[data.pair_gt], data.pair_gt, data.pair_tr, pair_score,
+                           FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T),
+                           data.num_gt_dets, data.num_tracker_dets)
+    return np.flatnonzero(chosen)
 
 
 def hota_for_sequence(data: SequenceData) -> dict:

@@ -9,9 +9,7 @@ TrackEval's one big (num_gt_ids + num_tracker_ids)^2 Hungarian problem. Combined
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from trackbench.metrics.lsa import linear_sum_assignment
 
 from trackbench.metrics.mot_data import SequenceData
 
@@ -19,13 +17,25 @@ IDENTITY_FIELDS = ("IDF1", "IDR", "IDP", "IDTP", "IDFN", "IDFP")
 THRESHOLD = 0.5
 
 
+def component_labels(a: np.ndarray, b: np.ndarray, n_nodes: int) -> np.ndarray:
+    """Connected-component label (smallest node index) of each node of the undirected graph with edges (a, b)."""
+    label = np.arange(n_nodes)
+    while True:
+        low = np.minimum(label[a], label[b])
+        new = label.copy()
+        np.minimum.at(new, a, low)
+        np.minimum.at(new, b, low)
+        new = new[new]  # pointer jumping: follow labels to their own labels
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
 def max_weight_matching_value(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n_rows: int, n_cols: int) -> float:
     """Value of a maximum-weight bipartite matching of non-negative integer ``weights`` on edges (rows, cols)."""
     if len(weights) == 0:
         return 0.0
-    graph = coo_matrix((np.ones(len(rows)), (rows, n_rows + cols)), shape=(n_rows + n_cols,) * 2)
-    _, labels = connected_components(graph, directed=False)
-    comp = labels[rows]
+    comp = component_labels(rows, n_rows + cols, n_rows + n_cols)[rows]
     order = np.argsort(comp, kind="stable")
     comp_sorted = comp[order]
     bounds = np.flatnonzero(np.diff(comp_sorted)) + 1

@@ -15,7 +15,7 @@ import numpy as np
 
 from trackbench.errors import InputFileError, TrackbenchError, unknown_name
 from trackbench.formats.motchallenge import read_mot_txt
-from trackbench.metrics.assignment import FrameSlices, solve_frame, trivial_and_conflicts
+from trackbench.metrics.assignment import FrameSlices, assign_frames
 from trackbench.metrics.mot_data import SequenceData, subset_sequence
 from trackbench.metrics.similarity import EPS, overlapping_pairs_by_frame
 
@@ -136,21 +136,10 @@ def load_mot_sequence(
 def _preprocess_matches(T, gt_frame, tr_frame, pair_gt, pair_tr, pair_sim):
     """TrackEval's distractor matching: per frame, Hungarian on IoU with entries below 0.5 zeroed."""
     cand = pair_sim >= 0.5 - EPS
-    c_gt, c_tr, c_sim = pair_gt[cand], pair_tr[cand], pair_sim[cand]
-    c_frame = gt_frame[c_gt]
-    trivial, conflicts = trivial_and_conflicts(c_frame, c_gt, c_tr)
-    out_gt, out_tr = [c_gt[trivial]], [c_tr[trivial]]
-    if len(conflicts):
-        gs, ts = FrameSlices(gt_frame, T), FrameSlices(tr_frame, T)
-        for f in conflicts.tolist():
-            sel = c_frame == f
-            g0, t0 = gs.start[f], ts.start[f]
-            mr, mc, matrix = solve_frame(int(gs.counts[f]), int(ts.counts[f]), c_gt[sel] - g0, c_tr[sel] - t0,
-                                         c_sim[sel])
-            ok = matrix[mr, mc] > 0 + EPS
-            out_gt.append(mr[ok] + g0)
-            out_tr.append(mc[ok] + t0)
-    return np.concatenate(out_gt), np.concatenate(out_tr)
+    c_gt, c_tr = pair_gt[cand], pair_tr[cand]
+    chosen = assign_frames(gt_frame[c_gt], c_gt, c_tr, pair_sim[cand], FrameSlices(gt_frame, T),
+                           FrameSlices(tr_frame, T), len(gt_frame), len(tr_frame))
+    return c_gt[chosen], c_tr[chosen]
 
 
 def check_benchmark_name(benchmark: str | None) -> MotRules:

@@ -35,7 +35,8 @@ FIELD_FAMILY = {f: fam for fam, (_, _, fields) in FAMILIES.items() for f in fiel
 
 
 def families_for(names: list[str] | None) -> list[str]:
-    """Families touched by ``--metrics`` (field or family names, any case); all four when none given."""
+    """Families touched by ``--metrics`` (field or family names, any case); all four when none given. Count is
+    always included, as TrackEval always runs it."""
     if not names:
         return list(FAMILIES)
     lower_family = {f.lower(): f for f in FAMILIES}
@@ -48,7 +49,7 @@ def families_for(names: list[str] | None) -> list[str]:
             raise TrackbenchError(f"unknown metric {name!r}; valid: {', '.join(valid)}")
         if fam not in chosen:
             chosen.append(fam)
-    return [f for f in FAMILIES if f in chosen]
+    return [f for f in FAMILIES if f in chosen or f == "Count"]
 
 
 @dataclass

@@ -55,14 +55,15 @@ def overlapping_pairs_by_frame(
     gt_xywh: np.ndarray,
     tr_frame: np.ndarray,
     tr_xywh: np.ndarray,
-    max_pairs_per_chunk: int = 4_000_000,
+    max_pairs_per_chunk: int = 100_000,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (gt row, tracker row, IoU) with IoU > 0 and the same frame, as three aligned arrays sorted by
     (gt row, tracker row).
 
-    Boxes are bucketed by frame and sorted by x0; a gt box can only overlap trackers whose x0 lies in
-    [gt.x0 - widest tracker of the frame, gt.x1], a contiguous run of the sorted order, so the work grows with the
-    number of near boxes rather than with the square of boxes per frame. Boxes of zero area never overlap.
+    Tracker boxes are grouped by width class, and within a class sorted by (frame, x0): a gt box can only overlap
+    trackers of the class whose x0 lies in [gt.x0 - widest box of the class in that frame, gt.x1], one contiguous
+    run of the sorted order. The work grows with the number of near boxes, not with boxes-per-frame squared.
+    Boxes of zero area never overlap (TrackEval gives them IoU 0).
     """
     gt_xyxy, gt_area = xywh_to_xyxy_with_area(gt_xywh)
     tr_xyxy, tr_area = xywh_to_xyxy_with_area(tr_xywh)
@@ -73,45 +74,47 @@ def overlapping_pairs_by_frame(
     tr_ok = np.flatnonzero((tr_area > EPS) & (tr_xyxy[:, 2] > tr_xyxy[:, 0]) & (tr_xyxy[:, 3] > tr_xyxy[:, 1]))
     if len(gt_ok) == 0 or len(tr_ok) == 0:
         return empty
-    frames_all = np.concatenate([gt_frame[gt_ok], tr_frame[tr_ok]]).astype(np.int64)
-    n_frames = int(frames_all.max()) + 1
-    x_lo = float(min(gt_xyxy[gt_ok, 0].min(), tr_xyxy[tr_ok, 0].min()))
     widths = tr_xyxy[tr_ok, 2] - tr_xyxy[tr_ok, 0]
+    x_lo = float(min(gt_xyxy[gt_ok, 0].min(), tr_xyxy[tr_ok, 0].min()))
     x_hi = float(max(gt_xyxy[gt_ok, 2].max(), tr_xyxy[tr_ok, 2].max()))
     span = (x_hi - x_lo) + float(widths.max()) + 2.0
-    # Sort key: frame-major, then x0 (both exact in float64 for any realistic frame count and coordinates).
-    tr_key = tr_frame[tr_ok] * span + (tr_xyxy[tr_ok, 0] - x_lo)
-    order = np.argsort(tr_key, kind="stable")
-    tr_sorted = tr_ok[order]
-    tr_key_sorted = tr_key[order]
-    max_w = np.zeros(n_frames)
-    np.maximum.at(max_w, tr_frame[tr_ok].astype(np.int64), widths)
-    g_frames = gt_frame[gt_ok].astype(np.int64)
-    lo_key = g_frames * span + (gt_xyxy[gt_ok, 0] - x_lo) - max_w[g_frames]
-    hi_key = g_frames * span + (gt_xyxy[gt_ok, 2] - x_lo)
-    lo = np.searchsorted(tr_key_sorted, lo_key, side="left")
-    hi = np.searchsorted(tr_key_sorted, hi_key, side="left")
-    counts = np.maximum(hi - lo, 0)
+    n_frames = int(max(gt_frame.max(), tr_frame.max())) + 1
+    width_class = np.clip(np.floor(np.log2(np.maximum(widths, 1.0))).astype(np.int64) // 2, 0, 8)
     out_g, out_t, out_s = [], [], []
-    start = 0
-    csum = np.cumsum(counts)
-    while start < len(gt_ok):
-        budget = (csum[start - 1] if start else 0) + max_pairs_per_chunk
-        stop = max(start + 1, int(np.searchsorted(csum, budget, side="right")))
-        c = counts[start:stop]
-        total = int(c.sum())
-        if total:
-            g_rows = np.repeat(gt_ok[start:stop], c)
-            offsets = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
-            t_rows = tr_sorted[np.repeat(lo[start:stop], c) + offsets]
-            same_frame = gt_frame[g_rows] == tr_frame[t_rows]
-            g_rows, t_rows = g_rows[same_frame], t_rows[same_frame]
-            sim = iou_xyxy_pairs(gt_xyxy[g_rows], tr_xyxy[t_rows], gt_area[g_rows], tr_area[t_rows])
-            keep = sim > 0
-            out_g.append(g_rows[keep])
-            out_t.append(t_rows[keep])
-            out_s.append(sim[keep])
-        start = stop
+    g_frames = gt_frame[gt_ok].astype(np.int64)
+    g_lo = g_frames * span + (gt_xyxy[gt_ok, 0] - x_lo)
+    g_hi = g_frames * span + (gt_xyxy[gt_ok, 2] - x_lo)
+    for cls in np.unique(width_class):
+        members = tr_ok[width_class == cls]
+        m_frames = tr_frame[members].astype(np.int64)
+        key = m_frames * span + (tr_xyxy[members, 0] - x_lo)
+        order = np.argsort(key, kind="stable")
+        sorted_rows, sorted_key = members[order], key[order]
+        max_w = np.zeros(n_frames)
+        np.maximum.at(max_w, m_frames, widths[width_class == cls])
+        lo = np.searchsorted(sorted_key, g_lo - max_w[g_frames], side="left")
+        hi = np.searchsorted(sorted_key, g_hi, side="left")
+        counts = np.maximum(hi - lo, 0)
+        csum = np.cumsum(counts)
+        start = 0
+        while start < len(gt_ok):
+            budget = (csum[start - 1] if start else 0) + max_pairs_per_chunk
+            stop = max(start + 1, int(np.searchsorted(csum, budget, side="right")))
+            c = counts[start:stop]
+            total = int(c.sum())
+            if total:
+                g_rows = np.repeat(gt_ok[start:stop], c)
+                offsets = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
+                t_rows = sorted_rows[np.repeat(lo[start:stop], c) + offsets]
+                near = (gt_frame[g_rows] == tr_frame[t_rows]) & (tr_xyxy[t_rows, 2] > gt_xyxy[g_rows, 0]) & (
+                    tr_xyxy[t_rows, 1] < gt_xyxy[g_rows, 3]) & (tr_xyxy[t_rows, 3] > gt_xyxy[g_rows, 1])
+                g_rows, t_rows = g_rows[near], t_rows[near]
+                sim = iou_xyxy_pairs(gt_xyxy[g_rows], tr_xyxy[t_rows], gt_area[g_rows], tr_area[t_rows])
+                keep = sim > 0
+                out_g.append(g_rows[keep])
+                out_t.append(t_rows[keep])
+                out_s.append(sim[keep])
+            start = stop
     if not out_g:
         return empty
     g = np.concatenate(out_g)

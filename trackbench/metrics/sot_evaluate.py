@@ -1,0 +1,182 @@
+"""Score one tracker's results on a set of sequences under a named protocol (``sot_protocols``).
+
+Returns plain dicts: ``{"sequences": {seq: {...}}, "overall": {...}, "attributes": {...}}`` with the protocol's
+fields and curves, ready for JSON. OPE sequence and overall scores follow the tools: overall curves are the mean of
+the sequence curves, AUC is the mean of the success curve, precision the value at 20 px.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from trackbench.errors import TrackbenchError
+from trackbench.formats.sot_groundtruth import SotGroundTruth, require_image_size
+from trackbench.metrics.sot_attributes import ope_by_attribute, vot_by_tag
+from trackbench.metrics.sot_got10k import got10k_scores, got10k_sequence_ious
+from trackbench.metrics.sot_ope import OpeCurves, ope_curves_batch
+from trackbench.metrics.sot_ope_rules import InvalidResults
+from trackbench.metrics.sot_protocols import OpeConvention, SotProtocol
+from trackbench.metrics.sot_results import TrackerResults
+from trackbench.metrics.vot_accuracy_robustness import (
+    SequenceAR,
+    got10k_vot_ar,
+    got10k_vot_sequence,
+    mmtracking_ar,
+    vottoolkit_average_ar,
+    vottoolkit_sequence_ar,
+)
+from trackbench.metrics.vot_eao import eao_curve, eao_fragments, eao_score
+from trackbench.metrics.vot_overlap import polygon_iou, vot_raster_overlaps
+from trackbench.metrics.vot_trajectory import Trajectory
+
+
+def ope_scores(curves: OpeCurves, convention: OpeConvention) -> dict:
+    out = {
+        "success_auc": float(np.mean(curves.success)),
+        "precision": float(curves.precision[20]),
+        "success_rate": float(curves.success[10]),
+    }
+    if convention.norm_precision == "at20":
+        out["norm_precision"] = float(curves.norm_precision[20])
+    elif convention.norm_precision == "auc":
+        out["norm_precision"] = float(np.mean(curves.norm_precision))
+    return out
+
+
+def _curve_dict(curves: OpeCurves, convention: OpeConvention) -> dict:
+    out = {"success_curve": curves.success.tolist(), "precision_curve": curves.precision.tolist()}
+    if convention.norm_precision is not None:
+        out["norm_precision_curve"] = curves.norm_precision.tolist()
+    return out
+
+
+def evaluate_ope(protocol: SotProtocol, convention: OpeConvention, gts: list[SotGroundTruth],
+                 results: TrackerResults, curves: bool = True) -> dict:
+    scored = [g for g in gts if g.name in results.runs]
+    if not scored:
+        raise TrackbenchError(f"tracker {results.name!r}: nothing to score")
+    for g in scored:
+        if len(results.runs[g.name]) != 1:
+            raise TrackbenchError(f"{results.files[g.name][0]}: protocol {protocol.name} scores one result per "
+                                  f"sequence, found {len(results.runs[g.name])} repetitions of {g.name!r}")
+    try:
+        errors = convention.frame_errors([results.runs[g.name][0] for g in scored], scored)
+    except InvalidResults as exc:
+        name = scored[exc.sequence_index].name
+        raise TrackbenchError(f"{results.files.get(name, [name])[0]}: {exc}") from exc
+    batch = ope_curves_batch(errors, convention.thresholds, len(scored))
+    per_seq = {g.name: OpeCurves(batch.success[i], batch.precision[i], batch.norm_precision[i])
+               for i, g in enumerate(scored)}
+    sequences: dict[str, dict] = {}
+    for g in scored:
+        c = per_seq[g.name]
+        entry = ope_scores(c, convention)
+        entry["frames"] = len(g)
+        if curves:
+            entry.update(_curve_dict(c, convention))
+        sequences[g.name] = entry
+    mean = OpeCurves(batch.success.mean(axis=0), batch.precision.mean(axis=0), batch.norm_precision.mean(axis=0))
+    overall = ope_scores(mean, convention)
+    overall["sequences"] = len(per_seq)
+    overall.update(_curve_dict(mean, convention))
+    overall["thresholds"] = {"overlap": convention.thresholds.overlap.tolist(),
+                             "center": convention.thresholds.center.tolist(),
+                             "norm_center": convention.thresholds.norm_center.tolist()}
+    attrs = {g.name: g.attributes for g in scored}
+    by_attr = {name: {**ope_scores(c, convention), "sequences": n}
+               for name, (c, n) in ope_by_attribute(per_seq, attrs).items()}
+    return {"sequences": sequences, "overall": overall, "attributes": by_attr}
+
+
+def evaluate_got10k(gts: list[SotGroundTruth], results: TrackerResults, curves: bool = True) -> dict:
+    sequences, pooled = {}, []
+    for gt in gts:
+        if gt.name not in results.runs:
+            continue
+        size = require_image_size(gt, "got10k")
+        ious = got10k_sequence_ious(results.runs[gt.name], gt.boxes, gt.visible, size)
+        pooled.append(ious)
+        s = got10k_scores(ious)
+        sequences[gt.name] = {**s.as_dict(curves), "repetitions": len(results.runs[gt.name])}
+    if not pooled:
+        raise TrackbenchError(f"tracker {results.name!r}: nothing to score")
+    overall = got10k_scores(np.concatenate(pooled)).as_dict(True)
+    overall["sequences"] = len(sequences)
+    overall["thresholds"] = {"overlap": np.linspace(0, 1, 101).tolist()}
+    return {"sequences": sequences, "overall": overall, "attributes": {}}
+
+
+def _vot_overlaps(gt: SotGroundTruth, traj: Trajectory, convention: str) -> np.ndarray:
+    regions = gt.vot_regions()
+    if convention == "got10k":
+        size = require_image_size(gt, "vot (got10k convention)")
+        return np.array([polygon_iou(p, g, size) if len(p) > 1 else np.nan
+                         for p, g in zip(traj.regions, regions)])
+    size = require_image_size(gt, "vot")
+    return vot_raster_overlaps(list(traj.regions), list(regions), size)
+
+
+def evaluate_vot(protocol: SotProtocol, convention: str, gts: list[SotGroundTruth], results: TrackerResults,
+                 eao_interval: tuple[int, int] | None = None) -> dict:
+    settings = protocol.vot
+    low, high = eao_interval or (settings.eao_low, settings.eao_high)
+    sequences: dict[str, dict] = {}
+    seq_ar: list[SequenceAR] = []
+    got_seqs = []
+    frags, oks = [], []
+    mm_ov, mm_codes = [], []
+    tag_data = []
+    for gt in gts:
+        if gt.name not in results.runs:
+            continue
+        trajs = [Trajectory.from_rows(r) for r in results.runs[gt.name]]
+        codes = [t.codes() for t in trajs]
+        for path, c in zip(results.files.get(gt.name, []), codes):
+            if len(c) and c[0] != 1:
+                raise TrackbenchError(f"{path}: a VOT trajectory starts with the initialization code 1")
+        overlaps = [_vot_overlaps(gt, t, convention) for t in trajs]
+        if convention == "got10k":
+            seq = got10k_vot_sequence(overlaps, codes, gt.tags, settings.burnin)
+            got_seqs.append(seq)
+            sequences[gt.name] = {"accuracy": float(np.nanmean(seq.frame_ious)) if np.isfinite(seq.frame_ious).any()
+                                  else 0.0, "failures": float(np.sum(seq.frame_failures)),
+                                  "repetitions": len(trajs), "frames": len(gt)}
+            continue
+        ar = vottoolkit_sequence_ar(overlaps, codes, len(gt), settings.burnin)
+        seq_ar.append(ar)
+        sequences[gt.name] = {"accuracy": ar.accuracy, "failures": ar.failures, "repetitions": len(trajs),
+                              "frames": len(gt)}
+        for ov, c in zip(overlaps, codes):
+            f, o = eao_fragments(ov, c)
+            frags.extend(f)
+            oks.extend(o)
+        if convention == "mmtracking":
+            mm_ov.append(overlaps[0])
+            mm_codes.append(codes[0])
+        tag_data.append((overlaps, codes, gt.tags))
+    if not sequences:
+        raise TrackbenchError(f"tracker {results.name!r}: nothing to score")
+    if convention == "got10k":
+        overall = got10k_vot_ar(got_seqs)
+        overall["sequences"] = len(sequences)
+        return {"sequences": sequences, "overall": overall, "attributes": {}}
+    curve = eao_curve(frags, oks)
+    if convention == "mmtracking":
+        overall = mmtracking_ar(mm_ov, mm_codes, settings.burnin)
+    else:
+        overall = vottoolkit_average_ar(seq_ar, settings.sensitivity)
+    overall["eao"] = eao_score(curve, low, high)
+    overall["eao_interval"] = [low, high]
+    overall["eao_curve"] = curve.tolist()
+    overall["sequences"] = len(sequences)
+    return {"sequences": sequences, "overall": overall, "attributes": vot_by_tag(tag_data, settings.burnin)}
+
+
+def evaluate_tracker(protocol: SotProtocol, convention_name: str | None, gts: list[SotGroundTruth],
+                     results: TrackerResults, curves: bool = True) -> dict:
+    convention = protocol.convention(convention_name)
+    if protocol.kind == "ope":
+        return evaluate_ope(protocol, convention, gts, results, curves)
+    if protocol.kind == "got10k":
+        return evaluate_got10k(gts, results, curves)
+    return evaluate_vot(protocol, convention, gts, results)
