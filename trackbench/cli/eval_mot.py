@@ -44,6 +44,14 @@ def run_eval(options) -> int:
                                sequences=options.sequences, names=options.tracker_names, workers=options.workers,
                                progress=advance, on_total=advance.set_total)
     render_results(results, families, options)
+    if options.out is not None:
+        from trackbench.results_store import make_record, write_record
+        from trackbench.metrics.mot_eval import flat_fields
+
+        for result, directory in zip(results, options.results):
+            write_record(Path(options.out), make_record(
+                result.name, rules.name, options.split or "train", "mot", flat_fields(result.combined),
+                {seq: flat_fields(f) for seq, f in result.sequences.items()}, Path(directory)))
     return 0
 
 

@@ -51,7 +51,11 @@ def generate_gt(spec: SequenceSpec, seed: int, mean_length: float = 0.5, distrac
     distractor_track = rng.random(n) < distractor_rate
     cls[distractor_track[track]] = rng.choice([2, 7, 8, 12], size=int(distractor_track[track].sum()))
     mark = (rng.random(len(track)) >= zero_mark_rate).astype(np.float64)
-    visibility = np.clip(rng.normal(0.8, 0.2, len(track)), 0, 1)
+    # occlusion episodes: visibility dips smoothly for a stretch of frames, per track
+    phase = rng.uniform(0, 2 * np.pi, n)
+    period = rng.uniform(40, 120, n)
+    dip = np.maximum(0.0, np.sin(2 * np.pi * step / period[track] + phase[track]) - 0.6) / 0.4
+    visibility = np.clip(0.95 - 0.9 * dip + rng.normal(0, 0.03, len(track)), 0, 1)
     rows = np.column_stack([frame, track + 1, np.round(x, 2), np.round(y, 2), np.round(w[track], 2),
                             np.round(h[track], 2), mark, cls, np.round(visibility, 3)])
     return rows[np.lexsort((rows[:, 1], rows[:, 0]))]
@@ -128,3 +132,29 @@ def write_benchmark(root: Path, specs: list[SequenceSpec], seed: int, trackers: 
             write_rows(root / "trackers" / name / f"{spec.name}.txt", rows, 10)
             paths[name] = root / "trackers" / name
     return paths
+
+
+def detections_from_gt(gt: np.ndarray, seed: int, frames: int, width: int, height: int, miss: float = 0.06,
+                       jitter: float = 0.05, fp_per_frame: float = 1.5) -> np.ndarray:
+    """Public-detection rows (``frame, -1, x, y, w, h, score, -1, -1, -1``) of a detector that misses occluded
+    people (more often at low visibility, and in bursts), jitters boxes and fires on background."""
+    rng = np.random.default_rng(seed)
+    ped = gt[(gt[:, 7] == 1) & (gt[:, 6] != 0)]
+    vis = ped[:, 8]
+    burst = np.sin(ped[:, 0] / (4 + ped[:, 1] % 7) + ped[:, 1]) > 0.97
+    seen = (rng.random(len(ped)) >= miss + 0.8 * (1 - vis) ** 2) & ~burst
+    ped, vis = ped[seen], vis[seen]
+    size = np.repeat(ped[:, 4:6], 2, axis=1)
+    boxes = ped[:, 2:6] + rng.normal(0, jitter, (len(ped), 4)) * size
+    boxes[:, 2:] = np.maximum(boxes[:, 2:], 4.0)
+    score = np.clip(0.5 + 0.45 * vis + rng.normal(0, 0.08, len(ped)), 0.05, 1.0)
+    n_fp = rng.poisson(fp_per_frame, frames)
+    fp_frame = np.repeat(np.arange(1, frames + 1), n_fp)
+    fh = rng.uniform(0.08, 0.3, len(fp_frame)) * height
+    fp = np.column_stack([rng.uniform(0, width, len(fp_frame)), rng.uniform(0, height * 0.7, len(fp_frame)),
+                          fh * 0.4, fh])
+    fp_score = rng.uniform(0.1, 0.6, len(fp_frame))
+    frames_all = np.r_[ped[:, 0], fp_frame]
+    rows = np.column_stack([frames_all, -np.ones(len(frames_all)), np.round(np.r_[boxes, fp], 2),
+                            np.round(np.r_[score, fp_score], 4), -np.ones((len(frames_all), 3))])
+    return rows[np.argsort(rows[:, 0], kind="stable")]

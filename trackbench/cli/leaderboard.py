@@ -1,0 +1,61 @@
+"""``trackbench leaderboard``: markdown or HTML tables from a folder of result records."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from trackbench.errors import TrackbenchError
+
+
+class PageFormat(str, Enum):
+    markdown = "markdown"
+    html = "html"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("leaderboard", no_args_is_help=True)(leaderboard)
+
+
+def leaderboard(
+    results: Annotated[Path, typer.Option("--results", help="Results store: a folder of *.record.json.")],
+    out: Annotated[Path, typer.Option("--out", help="Page to write, e.g. leaderboards/mot17.md.")],
+    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="Only this benchmark.")] = None,
+    split: Annotated[Optional[str], typer.Option("--split", help="Only this split.")] = None,
+    metrics: Annotated[
+        Optional[list[str]], typer.Option("--metrics", help="Columns, the first sorts (default per task).")
+    ] = None,
+    published: Annotated[bool, typer.Option("--published", help="Show published numbers and deltas.")] = False,
+    per_sequence: Annotated[bool, typer.Option("--per-sequence", help="Add per-sequence tables.")] = False,
+    baselines: Annotated[
+        Optional[Path], typer.Option("--baselines", help="Baselines registry folder (default: ./baselines).")
+    ] = None,
+    format: Annotated[PageFormat, typer.Option("--format", help="markdown or one self-contained html page.")] = (
+        PageFormat.markdown
+    ),
+    plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write PNG plots next to the page.")] = True,
+) -> None:
+    """Generate a model-zoo style leaderboard, with published numbers beside reproduced ones."""
+    from trackbench.baselines import default_baselines_dir, load_baselines
+    from trackbench.leaderboard import build_leaderboard, write_leaderboard
+    from trackbench.results_store import load_store
+
+    records = load_store(results)
+    if not records:
+        raise TrackbenchError(f"{results}: no *.record.json result records found (write them with eval --out)")
+    registry = {}
+    if published:
+        folder = baselines or (Path("baselines") if Path("baselines").is_dir() else default_baselines_dir())
+        if folder is None:
+            raise TrackbenchError("--published needs the baselines registry: pass --baselines DIR")
+        registry = load_baselines(folder)
+    board = build_leaderboard(records, metrics=metrics, benchmark=benchmark, split=split, baselines=registry,
+                              show_published=published, per_sequence=per_sequence)
+    written = write_leaderboard(board, out, fmt=format.value, plots=plots)
+    console = Console()
+    console.print(f"wrote {written[0]} ({len(board.records)} result(s))" +
+                  (f" and {len(written) - 1} plot(s)" if len(written) > 1 else ""))
