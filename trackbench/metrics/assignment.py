@@ -50,6 +50,33 @@ class FrameSlices:
         self.start = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
 
 
+def _frames_with_large_components(entry_frame, labels, entry_row, entry_col) -> np.ndarray:
+    """Frames with a component whose matchings are too many to enumerate (see components.MAX_MATCHINGS)."""
+    from trackbench.metrics.components import MAX_MATCHINGS, count_matchings
+
+    comp, comp_index = np.unique(labels, return_inverse=True)
+    n_rows = np.bincount(comp_index[_first_of_pairs(comp_index, entry_row)], minlength=len(comp))
+    n_cols = np.bincount(comp_index[_first_of_pairs(comp_index, entry_col)], minlength=len(comp))
+    shape_code = n_rows * (int(n_cols.max()) + 1) + n_cols
+    shapes, shape_index = np.unique(shape_code, return_inverse=True)
+    too_big = np.array([count_matchings(r, c) > MAX_MATCHINGS for r, c in _decode(shapes, int(n_cols.max()) + 1)],
+                       dtype=bool)
+    big_comp = too_big[shape_index]
+    return np.unique(entry_frame[big_comp[comp_index]])
+
+
+def _decode(codes: np.ndarray, base: int) -> list[tuple[int, int]]:
+    return [(int(c) // base, int(c) % base) for c in codes]
+
+
+def _first_of_pairs(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Indices of the first entry of each distinct (group, key) pair."""
+    order = np.lexsort((key, group))
+    g, k = group[order], key[order]
+    first = np.r_[True, (g[1:] != g[:-1]) | (k[1:] != k[:-1])]
+    return order[first]
+
+
 def assign_frames(
     entry_frame: np.ndarray,
     entry_row: np.ndarray,
@@ -72,9 +99,15 @@ def assign_frames(
     if len(entry_frame) == 0:
         return np.zeros(0, dtype=bool)
     labels = component_labels(entry_row, n_rows_total + entry_col, n_rows_total + n_cols_total)[entry_row]
-    chosen, unsolved = solve_small_components(labels, entry_row, n_rows_total + entry_col, entry_score)
-    if len(unsolved):
-        frames = np.unique(entry_frame[np.isin(labels, unsolved)])
+    # frames holding a component too large to enumerate go straight to scipy (no enumeration wasted on them)
+    big_frames = _frames_with_large_components(entry_frame, labels, entry_row, entry_col)
+    small = ~np.isin(entry_frame, big_frames)
+    chosen = np.zeros(len(entry_frame), dtype=bool)
+    chosen[small], unsolved = solve_small_components(labels[small], entry_row[small],
+                                                     n_rows_total + entry_col[small], entry_score[small])
+    fallback = np.union1d(big_frames, np.unique(entry_frame[small][np.isin(labels[small], unsolved)]))
+    if len(fallback):
+        frames = fallback
         lo = np.searchsorted(entry_frame, frames)
         hi = np.searchsorted(entry_frame, frames, side="right")
         for f, a, b in zip(frames.tolist(), lo.tolist(), hi.tolist()):

@@ -120,13 +120,16 @@ def clear_for_sequence(data: SequenceData, threshold: float = THRESHOLD) -> dict
 
 def frame_ordered_sum(values: np.ndarray, frames: np.ndarray) -> float:
     """Sum as TrackEval adds it: left to right inside each frame, then frame totals in time order (same bits)."""
-    bounds = np.flatnonzero(np.diff(frames)) + 1
+    ends = np.r_[np.flatnonzero(np.diff(frames)) + 1, len(values)].tolist()
+    vals = values.tolist()
     total = 0.0
-    for chunk in np.split(values, bounds):
+    start = 0
+    for end in ends:
         frame_total = 0
-        for v in chunk.tolist():
+        for v in vals[start:end]:
             frame_total += v
         total += frame_total
+        start = end
     return total
 
 

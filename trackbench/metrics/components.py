@@ -48,6 +48,7 @@ def matching_table(rows: int, cols: int) -> np.ndarray:
     return np.array(out, dtype=np.int64).reshape(-1, rows)
 
 
+@lru_cache(maxsize=None)
 def count_matchings(rows: int, cols: int) -> int:
     """Number of partial matchings (sum over k of C(r,k) C(c,k) k!), without building them."""
     from math import comb, factorial
