@@ -18,7 +18,8 @@ from trackbench.results_store import ResultRecord
 
 # Leaderboard column -> record field (TrackEval's names); anything else is looked up as given.
 COLUMN_FIELDS = {"FP": "CLR_FP", "FN": "CLR_FN", "IDSW": "IDSW", "IDSw": "IDSW", "TP": "CLR_TP", "Rcll": "CLR_Re",
-                 "Prcn": "CLR_Pr"}
+                 "Prcn": "CLR_Pr", "success": "success_auc", "SR50": "SR0.5", "SR75": "SR0.75",
+                 "mAP50": "AP50", "mAP": "AP"}
 LOWER_IS_BETTER = frozenset({"FP", "FN", "IDSW", "IDSw", "Frag", "ML", "robustness", "CLR_FP", "CLR_FN"})
 NOT_PERCENT = frozenset({"EAO", "accuracy", "robustness", "FP_per_frame"})
 DEFAULT_METRICS = {"mot": ["HOTA", "MOTA", "IDF1", "FP", "FN", "IDSW"], "sot": ["success", "precision"],
@@ -174,7 +175,7 @@ def write_plots(records: list[ResultRecord], folder: Path, stem: str) -> list[Pa
         for r in sot:
             y = np.asarray(r.metrics["combined"][curve], dtype=float)
             x = np.linspace(0, 1, len(y)) if label == "success" else np.arange(len(y))
-            score = r.metrics["combined"].get(label)
+            score = r.metrics["combined"].get("success_auc" if label == "success" else label)
             tag = f" [{100 * float(score):.1f}]" if isinstance(score, (int, float)) else ""
             ax.plot(x, y, label=f"{r.method}{tag}")
         ax.set_xlabel("overlap threshold" if label == "success" else "location error threshold (px)")
