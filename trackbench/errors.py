@@ -19,6 +19,10 @@ class InputFileError(TrackbenchError):
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {problem}")
 
+    def __reduce__(self):
+        """Pickle with the constructor's arguments, so the error survives a trip back from a worker process."""
+        return (type(self), (self.path, self.problem, self.line))
+
 
 def unknown_name(kind: str, name: str, valid) -> TrackbenchError:
     """Error for a registry lookup that failed; lists every valid name."""

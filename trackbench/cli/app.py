@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "trackbench.cli.demo",
     "trackbench.cli.convert",
     "trackbench.cli.run",
+    "trackbench.cli.track",
     "trackbench.cli.eval",
     "trackbench.cli.leaderboard",
 )

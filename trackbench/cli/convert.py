@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -9,12 +10,48 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
 from trackbench.errors import TrackbenchError
 
 
 def register(app: typer.Typer) -> None:
     app.command("convert", no_args_is_help=True)(convert)
+    app.command("verify", no_args_is_help=True)(verify)
+
+
+def verify(
+    file: Annotated[Path, typer.Argument(help="CocoVID JSON file to check.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="table (default) or json: the report on stdout.")
+    ] = OutputFormat.table,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat warnings (boxes outside the image) as errors.")
+    ] = False,
+) -> int:
+    """Validate a CocoVID file: dangling and duplicate ids, frame gaps, boxes outside the image, non-finite
+    numbers. Prints the counts; exit code 1 when there are errors."""
+    from trackbench.cocovid.verify import verify_cocovid
+
+    report = verify_cocovid(file)
+    failed = not report.ok or (strict and bool(report.warnings))
+    if output_format == OutputFormat.json:
+        typer.echo(json.dumps({**report.to_json(), "ok": not failed}, indent=1))
+    elif output_format == OutputFormat.table:
+        console = Console()
+        counts = Table("videos", "images", "annotations", "instances", "categories", title=str(file))
+        counts.add_row(*(str(report.counts.get(k, 0)) for k in ("videos", "images", "annotations", "instances",
+                                                                "categories")))
+        console.print(counts)
+        for label, bucket in (("error", report.errors), ("warning", report.warnings)):
+            for kind, entry in sorted(bucket.items()):
+                console.print(f"{label}: {kind}: {entry['count']}", style="red" if label == "error" else "yellow")
+                for example in entry["examples"]:
+                    console.print(f"    {example}", markup=False)
+        console.print("[bold red]FAILED[/]" if failed else "[bold green]OK[/]")
+    else:
+        raise TrackbenchError(f"verify prints table or json, not {output_format.value}")
+    return 1 if failed else 0
 
 
 def convert(
@@ -81,10 +118,24 @@ def _print_report(console: Console, report) -> None:
         f"instances {counts.instances}, categories {counts.categories}"
         + (f", reused {report.reused_videos} finished videos" if report.reused_videos else "")
     )
+    for key, path in sorted(report.side_outputs.items()):
+        console.print(f"  {key} -> {path}", markup=False)
+    for note in report.notes:
+        console.print(f"  note: {note}", markup=False)
     skipped = dict(counts.skipped)
+    examples: dict[str, dict] = {}
     for item in report.skipped_before_load:
         skipped[item["reason"]] = skipped.get(item["reason"], 0) + 1
+        examples.setdefault(item["reason"], item)
+    for item in counts.skip_examples:
+        examples.setdefault(item["reason"], item)
     if skipped:
         console.print(f"  skipped {sum(skipped.values())}:")
         for reason, n in sorted(skipped.items()):
-            console.print(f"    {n} x {reason}")
+            example = examples.get(reason)
+            where = ""
+            if example:
+                where = f" (e.g. {example['path']}" + (f":{example['line']}" if example.get("line") else "") + ")"
+            console.print(f"    {n} x {reason}{where}", markup=False)
+    else:
+        console.print("  skipped nothing")

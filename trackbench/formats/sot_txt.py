@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import re
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -47,30 +46,25 @@ _TO_COMMA = bytes.maketrans(b"\t ;", b",,,")
 def _fast_boxes(path: Path) -> np.ndarray | None:
     """The common clean case (four numbers on every line, no blank line) through NumPy's C reader, which is
     several times faster than splitting lines in Python. ``None`` sends anything unusual (a blank line, a wrong
-    field count, a word) to the line-by-line reader, which names the bad line."""
+    field count, an empty field, a word) to the line-by-line reader, which names the bad line."""
     try:
         data = Path(path).read_bytes()
     except OSError:
         return None
-    if data.startswith(b"\xef\xbb\xbf"):
+    if data[:3] == b"\xef\xbb\xbf":
         data = data[3:]
-    if b"\t" in data or b" " in data or b";" in data:
-        data = data.translate(_TO_COMMA)
-    data = data.replace(b"\r\n", b"\n").rstrip(b"\n")
+    data = data.translate(_TO_COMMA)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    data = data.rstrip(b"\n")
     if not data:
         return np.zeros((0, 4))
-    if b"\n\n" in data or b",," in data or b",\n" in data or b"\n," in data or data[:1] == b"," or data[-1:] == b",":
-        return None
     lines = data.count(b"\n") + 1
-    if data.count(b",") != 3 * lines:
-        return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            arr = np.loadtxt(io.BytesIO(data), delimiter=",", dtype=np.float64, ndmin=2, comments=None)
+        arr = np.loadtxt(io.BytesIO(data), delimiter=",", dtype=np.float64, ndmin=2, comments=None)
     except ValueError:
         return None
-    if arr.shape != (lines, 4):
+    if arr.shape != (lines, 4):  # NumPy skips blank lines; the slow reader reports them
         return None
     return arr
 

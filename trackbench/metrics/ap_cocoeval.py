@@ -54,7 +54,9 @@ class CocoAccumulation:
     params: CocoParams
 
 
-def _match_group(group: MatchGroup, lo: float, hi: float, thresholds, cache: dict) -> tuple[np.ndarray, np.ndarray, int]:
+def _match_group(
+    group: MatchGroup, lo: float, hi: float, thresholds, cache: dict
+) -> tuple[np.ndarray, np.ndarray, int]:
     gt_ig = group.gt_crowd | (group.gt_areas < lo) | (group.gt_areas > hi)
     if group.gt_extra_ignore is not None:
         gt_ig = gt_ig | group.gt_extra_ignore

@@ -66,7 +66,9 @@ def read_box_gt(
         if keep_unlisted and "category_id" in ann and not listed:
             unlisted.add(ann["category_id"])
         elif not listed:
-            raise InputFileError(path, f"annotations[{i}] (id {ann['id']}): unknown category_id {ann.get('category_id')!r}")
+            raise InputFileError(
+                path, f"annotations[{i}] (id {ann['id']}): unknown category_id {ann.get('category_id')!r}"
+            )
         instance = ann.get("track_id", ann.get("instance_id", -1))
         area = ann.get("area")
         if not _number(area):

@@ -82,7 +82,8 @@ def _box_record_problem(record: dict, images: dict, categories, need_track: bool
     if need_track and not _is_int(record["track_id"]):
         return f"track_id {record['track_id']!r} is not an integer"
     if "video_id" in record and record["video_id"] != images[record["image_id"]]:
-        return f"video_id {record['video_id']!r} but image {record['image_id']} belongs to video {images[record['image_id']]}"
+        owner = images[record["image_id"]]
+        return f"video_id {record['video_id']!r} but image {record['image_id']} belongs to video {owner}"
     return None
 
 
@@ -193,13 +194,13 @@ def mask_track_results(
         size = [height, width]
         segs = record["segmentations"]
         row = segs
-        for f, seg in enumerate(segs):
-            if seg is None:
-                continue
-            if type(seg) is dict and seg.get("size") == size and type(seg.get("counts")) is str:
-                counts.append(seg["counts"])
-                where.append((i, f))
-                continue
+        present = [(f, seg) for f, seg in enumerate(segs) if seg is not None]
+        if all(type(seg) is dict and seg.get("size") == size and type(seg.get("counts")) is str
+               for _, seg in present):  # the usual case: compressed RLE of the right size
+            counts.extend(seg["counts"] for _, seg in present)
+            where.extend((i, f) for f, _ in present)
+            present = []
+        for f, seg in present:
             problem = _mask_problem(seg, height, width)
             if problem:
                 raise InputFileError(path, f"results[{i}]: segmentations[{f}] {problem}")

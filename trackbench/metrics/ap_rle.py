@@ -67,15 +67,15 @@ def _bad_in_chunk(counts: list[str], pixels: np.ndarray) -> np.ndarray:
         return np.flatnonzero(pixels != 0)
     cum = np.cumsum(lengths)
     nonempty = lengths > 0
-    c = np.frombuffer(joined.encode("ascii"), dtype=np.uint8).astype(np.int16) - 48
-    wrong = np.flatnonzero((c < 0) | (c > 63))
+    c = np.frombuffer(joined.encode("ascii"), dtype=np.uint8) - np.uint8(48)  # below '0' wraps above 63
+    wrong = np.flatnonzero(c > 63)
     if len(wrong):
         bad[np.searchsorted(cum, wrong, side="right")] = True
+        c = c.copy()
         c[wrong] = 0
-    more = (c & 0x20) != 0
+    is_end = (c & 0x20) == 0
     last_chars = cum[nonempty] - 1
-    bad[np.flatnonzero(nonempty)[more[last_chars]]] = True  # ends inside a number
-    is_end = ~more
+    bad[np.flatnonzero(nonempty)[~is_end[last_chars]]] = True  # ends inside a number
     is_end[last_chars] = True
     end_pos = np.flatnonzero(is_end)
     start_pos = np.empty_like(end_pos)
@@ -85,19 +85,26 @@ def _bad_in_chunk(counts: list[str], pixels: np.ndarray) -> np.ndarray:
     # numbers per string, from where each string's first character falls among the number ends
     first_number = np.searchsorted(end_pos, cum - lengths)
     per_string = np.diff(np.r_[first_number, len(end_pos)])
-    string_of_number = np.repeat(np.arange(n), per_string)
-    too_long = n_chars > _MAX_CHARS
-    if too_long.any():
-        bad[string_of_number[too_long]] = True
+    too_long = np.flatnonzero(n_chars > _MAX_CHARS)
+    if len(too_long):
+        bad[np.searchsorted(first_number, too_long, side="right") - 1] = True
         n_chars = np.minimum(n_chars, _MAX_CHARS)
     values = (c[start_pos] & 0x1F).astype(np.int64)
-    for k in range(1, int(n_chars.max())):
-        sel = np.flatnonzero(n_chars > k)
+    sel = np.flatnonzero(n_chars > 1)
+    k = 1
+    while len(sel):
         values[sel] += (c[start_pos[sel] + k] & 0x1F).astype(np.int64) << (5 * k)
+        k += 1
+        sel = sel[n_chars[sel] > k]
     negative = np.flatnonzero((c[end_pos] & 0x10) != 0)
     values[negative] -= np.left_shift(np.int64(1), 5 * n_chars[negative])
     runs = _decode_deltas(values, np.repeat(first_number, per_string))
-    bad[string_of_number[runs < 0]] = True
-    total = np.bincount(string_of_number, weights=runs.astype(np.float64), minlength=n)
-    bad |= total != pixels.astype(np.float64)
+    below_zero = np.flatnonzero(runs < 0)
+    if len(below_zero):
+        bad[np.searchsorted(first_number, below_zero, side="right") - 1] = True
+    has_numbers = per_string > 0
+    total = np.zeros(n, dtype=np.int64)
+    if has_numbers.any():
+        total[has_numbers] = np.add.reduceat(runs, first_number[has_numbers])
+    bad |= total != pixels
     return np.flatnonzero(bad)

@@ -204,7 +204,8 @@ def evaluate_tao(gt: TaoGroundTruth, dt: BoxResults, results_path, params: Track
     seen = set(g.category.tolist())
     classes = [c for c in gt.boxes.category_ids if c in seen]
     considered = np.array(
-        [cat in pos.get(vid, ()) or cat in gt.neg_categories.get(vid, ()) for vid, cat in zip(d.video.tolist(), d.category.tolist())],
+        [cat in pos.get(vid, ()) or cat in gt.neg_categories.get(vid, ())
+         for vid, cat in zip(d.video.tolist(), d.category.tolist())],
         dtype=bool,
     )
     n_dropped_tracks = int(np.count_nonzero(~considered))

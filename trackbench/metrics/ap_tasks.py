@@ -12,8 +12,8 @@ from typing import Any, Callable
 from trackbench.errors import TrackbenchError, unknown_name
 from trackbench.metrics.ap_results import box_results, mask_track_results, read_results_json
 
-# metric families each task can add on top of its default
-OPTIONAL_METRICS = {"vid": (), "vis": ("TrackMAP",), "tao": ()}
+# metric families per task: what --metrics may name, and what runs without it (vid's COCO AP always runs)
+VALID_METRICS = {"vid": ("COCO", "motion"), "vis": ("YTVIS", "TrackMAP"), "tao": ("TrackMAP", "TETA")}
 DEFAULT_METRICS = {"vid": ("COCO", "motion"), "vis": ("YTVIS",), "tao": ("TrackMAP", "TETA")}
 
 
@@ -32,11 +32,13 @@ def _score_vis(gt, path: Path, metrics: set[str]) -> dict[str, Any]:
     records = read_results_json(path)
     dt = mask_track_results(path, records, gt.videos, gt.category_ids)
     ious = compute_video_ious(gt, dt)
-    res = evaluate_vis(gt, dt, ious)
-    overall = dict(res.overall)
+    overall, per_category = {}, {}
+    if "YTVIS" in metrics:
+        res = evaluate_vis(gt, dt, ious)
+        overall, per_category = dict(res.overall), res.per_category
     if "TrackMAP" in metrics:
         overall.update({f"TrackMAP_{k}": v for k, v in evaluate_vis_trackmap(gt, dt, ious).items()})
-    return {"overall": overall, "per_category": res.per_category}
+    return {"overall": overall, "per_category": per_category}
 
 
 def _score_tao(gt, path: Path, metrics: set[str]) -> dict[str, Any]:
@@ -44,8 +46,11 @@ def _score_tao(gt, path: Path, metrics: set[str]) -> dict[str, Any]:
 
     records = read_results_json(path)
     dt = box_results(path, records, gt.boxes.image_to_video, result_category_ids(gt), need_track=True)
-    res = evaluate_tao(gt, dt, path)
-    overall, per_category = dict(res.overall), {k: dict(v) for k, v in res.per_category.items()}
+    overall, per_category, notes = {}, {}, {}
+    if "TrackMAP" in metrics:
+        res = evaluate_tao(gt, dt, path)
+        overall, notes = dict(res.overall), res.notes
+        per_category = {k: dict(v) for k, v in res.per_category.items()}
     if "TETA" in metrics:
         from trackbench.metrics.teta import evaluate_teta
 
@@ -53,7 +58,7 @@ def _score_tao(gt, path: Path, metrics: set[str]) -> dict[str, Any]:
         overall.update(teta.overall)
         for name, values in teta.per_category.items():
             per_category.setdefault(name, {}).update(values)
-    return {"overall": overall, "per_category": per_category, "notes": res.notes}
+    return {"overall": overall, "per_category": per_category, "notes": notes}
 
 
 def _load_vid(path):
@@ -82,10 +87,12 @@ TASKS: dict[str, tuple[Callable, Callable]] = {
 
 
 def resolve_metrics(task: str, requested: list[str] | None) -> set[str]:
-    """The task's defaults plus any optional family asked for; an unknown name lists the valid ones."""
-    chosen = set(DEFAULT_METRICS[task])
-    for name in requested or []:
-        valid = DEFAULT_METRICS[task] + OPTIONAL_METRICS[task]
+    """The families named (case-insensitive), or the task's defaults; an unknown name lists the valid ones."""
+    if not requested:
+        return set(DEFAULT_METRICS[task])
+    chosen = set()
+    for name in requested:
+        valid = VALID_METRICS[task]
         match = next((v for v in valid if v.lower() == name.lower()), None)
         if match is None:
             raise unknown_name(f"metric for --task {task}", name, valid)

@@ -1,5 +1,5 @@
 """Video object detection (ImageNet VID) box AP: pycocotools ``COCOeval`` (iouType bbox) semantics on CocoVID gt,
-plus FGFA's motion-speed breakdown.
+plus FGFA's motion-speed breakdown (here as COCO AP per speed; FGFA's own devkit protocol is ``ap_vid_fgfa``).
 
 FGFA (Zhu et al., "Flow-Guided Feature Aggregation for Video Object Detection", ICCV 2017) scores every gt box by
 its *motion IoU*: the mean IoU of the object's box with its own boxes in the frames up to 10 before and after
@@ -54,7 +54,8 @@ def motion_iou(gt: BoxGroundTruth, window: int = MOTION_WINDOW) -> np.ndarray:
     video, inst, frame, boxes = gt.video_id[order], gt.instance[order], gt.frame[order], gt.bbox[order]
     for shift in range(1, window + 1):
         a, b = np.arange(n - shift), np.arange(shift, n)
-        ok = (video[a] == video[b]) & (inst[a] == inst[b]) & (inst[a] >= 0) & (frame[b] - frame[a] <= window) & (frame[b] != frame[a])
+        same = (video[a] == video[b]) & (inst[a] == inst[b]) & (inst[a] >= 0)
+        ok = same & (frame[b] - frame[a] <= window) & (frame[b] != frame[a])
         a, b = a[ok], b[ok]
         if len(a) == 0:
             continue
@@ -148,7 +149,16 @@ def evaluate_vid(gt: BoxGroundTruth, dt: BoxResults, motion: bool = True) -> Vid
     overall = summarize(acc)
     per_cat = {gt.category_names[c]: per_category(acc, k) for k, c in enumerate(cat_ids)}
     if motion:
-        speeds = motion_speed(motion_iou(gt))
+        from trackbench.metrics.ap_vid_fgfa import fgfa_motion_map
+
+        motion_values = motion_iou(gt)
+        fgfa = fgfa_motion_map(gt, dt, motion_values)
+        overall["FGFA_mAP"] = fgfa["all"]["mAP"]
+        for speed in MOTION_SPEEDS:
+            overall[f"FGFA_mAP_{speed}"] = fgfa[speed]["mAP"]
+        for c in cat_ids:
+            per_cat[gt.category_names[c]]["FGFA_AP"] = fgfa["all"]["per_class"][c]
+        speeds = motion_speed(motion_values)
         for speed in MOTION_SPEEDS:
             _, speed_groups = _build_groups(gt, dt, params, gt_extra_ignore=speeds != speed)
             speed_acc = evaluate_groups(speed_groups, params)

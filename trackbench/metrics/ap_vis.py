@@ -31,6 +31,7 @@ from trackbench.metrics.ap_cocoeval import (
     summarize,
 )
 from trackbench.metrics.ap_results import MaskTrackResults
+from trackbench.metrics.ap_rle import bad_compressed_rles
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ def read_mask_track_gt(path: str | Path) -> MaskTrackGroundTruth:
             frame_of_image[image["id"]] = (video["id"], pos)
     tracks: dict[tuple[int, int], int] = {}
     rows = []  # per track: video, category, crowd, {frame: rle}, [areas]
+    checks = []  # every mask's RLE string, checked at once below
     for i, ann in enumerate(cv.raw["annotations"]):
         where = f"annotations[{i}] (id {ann['id']})"
         vid, frame = frame_of_image[ann["image_id"]]
@@ -92,6 +94,8 @@ def read_mask_track_gt(path: str | Path) -> MaskTrackGroundTruth:
         if ann.get("category_id") not in cv.categories:
             raise InputFileError(path, f"{where}: unknown category_id {ann.get('category_id')!r}")
         height, width = size_of_video[vid]
+        if height <= 0 or width <= 0:
+            raise InputFileError(path, f"video {vid} has no height/width (on the video or its images) for its masks")
         rle = _to_rle(ann.get("segmentation"), height, width)
         if rle is None:
             raise InputFileError(path, f"{where}: 'segmentation' must be a polygon list or an RLE object")
@@ -103,10 +107,16 @@ def read_mask_track_gt(path: str | Path) -> MaskTrackGroundTruth:
             rows.append([vid, ann["category_id"], int(bool(ann.get("iscrowd", 0))), {}, []])
         row = rows[tracks[key]]
         if frame in row[3]:
-            raise InputFileError(path, f"{where}: instance {ann['instance_id']} has two masks on image {ann['image_id']}")
+            raise InputFileError(
+                path, f"{where}: instance {ann['instance_id']} has two masks on image {ann['image_id']}"
+            )
         row[3][frame] = rle
-        area = ann.get("area")
-        row[4].append(area)
+        row[4].append(ann.get("area"))
+        checks.append((i, ann["id"], rle["counts"], height * width))
+    bad = bad_compressed_rles([c[2] for c in checks], np.array([c[3] for c in checks], dtype=np.int64))
+    if len(bad):
+        i, ann_id, _, _ = checks[int(bad[0])]
+        raise InputFileError(path, f"annotations[{i}] (id {ann_id}): 'segmentation' is not a valid RLE of the frame")
 
     segmentations, avg = [], []
     for vid, _cat, _crowd, frames, areas in rows:
@@ -179,20 +189,25 @@ def video_mask_intersections(
     inter = np.zeros((len(dt_segs), len(gt_segs)))
     if not dt_segs or not gt_segs:
         return inter
+    d_present = [[i for i, s in enumerate(dt_segs) if s[f] is not None] for f in range(n_frames)]
+    g_present = [[j for j, s in enumerate(gt_segs) if s[f] is not None] for f in range(n_frames)]
+    values, d_idx, g_idx, f_idx = [], [], [], []
     for f in range(n_frames):
-        d_rows = [i for i, s in enumerate(dt_segs) if s[f] is not None]
-        if not d_rows:
+        d_rows, g_rows = d_present[f], g_present[f]
+        if not d_rows or not g_rows:
             continue
-        g_rows = [j for j, s in enumerate(gt_segs) if s[f] is not None]
-        if not g_rows:
-            continue
-        d = [dt_segs[i][f] for i in d_rows]
-        g = [gt_segs[j][f] for j in g_rows]
-        o = np.asarray(mask_utils.iou(d, g, [0] * len(g)), dtype=np.float64).reshape(len(d), len(g))
-        if not (o > 0).any():
-            continue
-        both = dt_areas[d_rows, f][:, None] + gt_areas[g_rows, f][None, :]
-        inter[np.ix_(d_rows, g_rows)] += np.where(o > 0, np.rint(o * both / (1.0 + o)), 0.0)
+        o = mask_utils.iou([dt_segs[i][f] for i in d_rows], [gt_segs[j][f] for j in g_rows], [0] * len(g_rows))
+        values.append(np.asarray(o, dtype=np.float64).reshape(-1))
+        d_idx.append(np.repeat(d_rows, len(g_rows)))
+        g_idx.append(np.tile(g_rows, len(d_rows)))
+        f_idx.append(np.full(len(d_rows) * len(g_rows), f))
+    if not values:
+        return inter
+    o = np.concatenate(values)
+    hit = o > 0
+    o, d, g, f = o[hit], np.concatenate(d_idx)[hit], np.concatenate(g_idx)[hit], np.concatenate(f_idx)[hit]
+    both = dt_areas[d, f] + gt_areas[g, f]
+    np.add.at(inter, (d, g), np.rint(o * both / (1.0 + o)))
     return inter
 
 
@@ -235,6 +250,18 @@ def compute_video_ious(gt: MaskTrackGroundTruth, dt: MaskTrackResults) -> VideoI
     return VideoIous(dt_rows, gt_rows, ious, dt_avg)
 
 
+def groups_by_category(gt: MaskTrackGroundTruth, dt: MaskTrackResults, vi: VideoIous, video_order) -> dict:
+    """category -> [(video, predicted positions, gt positions)] in ``video_order``, for the (video, category)
+    pairs with any gt or prediction; positions index ``vi.dt_rows[video]`` / ``vi.gt_rows[video]``."""
+    out: dict[int, list] = {}
+    for vid in video_order:
+        d_cat = dt.category_id[vi.dt_rows[vid]]
+        g_cat = gt.category_id[vi.gt_rows[vid]]
+        for cat in np.union1d(d_cat, g_cat).tolist():
+            out.setdefault(cat, []).append((vid, np.flatnonzero(d_cat == cat), np.flatnonzero(g_cat == cat)))
+    return out
+
+
 @dataclass(frozen=True)
 class VisResult:
     overall: dict[str, float]
@@ -249,13 +276,10 @@ def evaluate_vis(gt: MaskTrackGroundTruth, dt: MaskTrackResults, video_ious: Vid
     max_det = params.max_dets[-1]
     cat_ids = sorted(set(gt.category_ids))
     groups: list[list[MatchGroup]] = [[] for _ in cat_ids]
+    by_cat = groups_by_category(gt, dt, vi, sorted(gt.videos))
     for k, cat in enumerate(cat_ids):
-        for vid in sorted(gt.videos):
+        for vid, d_sel, g_sel in by_cat.get(cat, []):
             d_all, g_all = vi.dt_rows[vid], vi.gt_rows[vid]
-            d_sel = np.flatnonzero(dt.category_id[d_all] == cat)
-            g_sel = np.flatnonzero(gt.category_id[g_all] == cat)
-            if len(d_sel) == 0 and len(g_sel) == 0:
-                continue
             d_sel = d_sel[np.argsort(-dt.score[d_all[d_sel]], kind="mergesort")][:max_det]
             d_rows, g_rows = d_all[d_sel], g_all[g_sel]
             groups[k].append(
@@ -291,14 +315,11 @@ def evaluate_vis_trackmap(
             first_track = int(vi.dt_rows[vid][0])
             break
     per_class = {}
+    by_cat = groups_by_category(gt, dt, vi, order)
     for cat in gt.category_ids:
         groups = []
-        for vid in order:
+        for vid, d_sel, g_sel in by_cat.get(cat, []):
             d_all, g_all = vi.dt_rows[vid], vi.gt_rows[vid]
-            d_sel = np.flatnonzero(dt.category_id[d_all] == cat)
-            g_sel = np.flatnonzero(gt.category_id[g_all] == cat)
-            if len(d_sel) == 0 and len(g_sel) == 0:
-                continue
             d_sel = d_sel[np.argsort(-dt.score[d_all[d_sel]], kind="mergesort")]
             d_rows, g_rows = d_all[d_sel], g_all[g_sel]
             groups.append(TrackGroup(

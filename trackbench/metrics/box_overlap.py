@@ -77,6 +77,23 @@ def center_error_xywh_batch(boxes1, boxes2) -> np.ndarray:
     return np.sqrt(np.sum(diff * diff, axis=1))
 
 
+def center_errors_xywh_batch(pred, gt, min_size: float | None = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Both the pixel and the normalized center errors, sharing the center computation (same values as the two
+    functions below)."""
+    p = _as_boxes(pred)
+    g = _as_boxes(gt)
+    cp = p[:, :2] + (p[:, 2:] - 1) / 2
+    cg = g[:, :2] + (g[:, 2:] - 1) / 2
+    diff = cp - cg
+    ce = np.sqrt(np.sum(diff * diff, axis=1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if min_size is None:
+            nd = cp / g[:, 2:] - cg / g[:, 2:]
+        else:
+            nd = diff / np.maximum(min_size, g[:, 2:])
+    return ce, np.sqrt(np.sum(nd * nd, axis=1))
+
+
 def normalized_center_error_xywh_batch(pred, gt, min_size: float | None = None) -> np.ndarray:
     """Center distance with each axis divided by the ground-truth box size (TrackingNet's normalized precision).
 

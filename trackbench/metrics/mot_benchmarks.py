@@ -82,6 +82,9 @@ def _parse_rows(path: Path, rows: np.ndarray, seq_length: int, is_gt: bool):
     if is_gt and rows.shape[1] < 8 and len(rows):
         raise InputFileError(path, f"ground truth needs at least 8 columns (frame,id,x,y,w,h,mark,class), "
                                    f"found {rows.shape[1]}", line_of_row(path, 0))
+    needed = rows[:, :8] if is_gt else rows[:, :6]
+    if not np.isfinite(needed).all():
+        _fail(path, int(np.flatnonzero(~np.isfinite(needed).all(axis=1))[0]), "non-finite value (nan or inf)")
     frames = np.trunc(rows[:, 0]).astype(np.int64)
     bad = np.flatnonzero((frames < 1) | (frames > seq_length))
     if len(bad):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.errors import TrackbenchError
+from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.formats.sot_groundtruth import SotGroundTruth, require_image_size
 from trackbench.metrics.sot_attributes import ope_by_attribute, vot_by_tag
 from trackbench.metrics.sot_got10k import got10k_scores, got10k_sequence_ious
@@ -26,7 +26,7 @@ from trackbench.metrics.vot_accuracy_robustness import (
     vottoolkit_sequence_ar,
 )
 from trackbench.metrics.vot_eao import eao_curve, eao_fragments, eao_score
-from trackbench.metrics.vot_overlap import polygon_iou, vot_raster_overlaps
+from trackbench.metrics.vot_overlap import polygon_iou, vot_raster_overlaps_many
 from trackbench.metrics.vot_trajectory import Trajectory
 
 
@@ -106,18 +106,27 @@ def evaluate_got10k(gts: list[SotGroundTruth], results: TrackerResults, curves: 
     return {"sequences": sequences, "overall": overall, "attributes": {}}
 
 
-def _vot_overlaps(gt: SotGroundTruth, traj: Trajectory, convention: str) -> np.ndarray:
+def _vot_overlaps(gt: SotGroundTruth, trajs: list[Trajectory], convention: str) -> list[np.ndarray]:
+    """Per repetition, per frame overlaps: exact polygon IoU (NaN on special frames) for the got10k convention,
+    vot-toolkit raster overlaps otherwise."""
     regions = gt.vot_regions()
+    for frame, region in enumerate(regions):
+        if not np.all(np.isfinite(region)):
+            raise TrackbenchError(f"sequence {gt.name!r} ({gt.source}): frame {frame} has no ground-truth region; "
+                                  "VOT protocols need one on every frame")
     if convention == "got10k":
         size = require_image_size(gt, "vot (got10k convention)")
-        return np.array([polygon_iou(p, g, size) if len(p) > 1 else np.nan
-                         for p, g in zip(traj.regions, regions)])
+        return [np.array([polygon_iou(p, g, size) if len(p) > 1 else np.nan for p, g in zip(t.regions, regions)])
+                for t in trajs]
     size = require_image_size(gt, "vot")
-    return vot_raster_overlaps(list(traj.regions), list(regions), size)
+    return vot_raster_overlaps_many([list(t.regions) for t in trajs], list(regions), size)
 
 
 def evaluate_vot(protocol: SotProtocol, convention: str, gts: list[SotGroundTruth], results: TrackerResults,
                  eao_interval: tuple[int, int] | None = None) -> dict:
+    """A/R (+ EAO except for got10k) of reset-based trajectories. Per sequence: repetition-averaged accuracy and
+    failures (got10k convention: mean of the repetition-averaged frame IoUs and the summed repetition-averaged
+    failures); ``eao_interval`` overrides the protocol's (MMTracking's tests use [1, 3])."""
     settings = protocol.vot
     low, high = eao_interval or (settings.eao_low, settings.eao_high)
     sequences: dict[str, dict] = {}
@@ -133,8 +142,8 @@ def evaluate_vot(protocol: SotProtocol, convention: str, gts: list[SotGroundTrut
         codes = [t.codes() for t in trajs]
         for path, c in zip(results.files.get(gt.name, []), codes):
             if len(c) and c[0] != 1:
-                raise TrackbenchError(f"{path}: a VOT trajectory starts with the initialization code 1")
-        overlaps = [_vot_overlaps(gt, t, convention) for t in trajs]
+                raise InputFileError(path, "expected the initialization code 1 (a VOT trajectory starts with it)", 1)
+        overlaps = _vot_overlaps(gt, trajs, convention)
         if convention == "got10k":
             seq = got10k_vot_sequence(overlaps, codes, gt.tags, settings.burnin)
             got_seqs.append(seq)

@@ -21,12 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.metrics.box_overlap import (
-    center_error_xywh_batch,
-    iou_xywh_batch,
-    iou_xywh_inclusive_batch,
-    normalized_center_error_xywh_batch,
-)
+from trackbench.metrics.box_overlap import center_errors_xywh_batch, iou_xywh_batch, iou_xywh_inclusive_batch
 
 
 @dataclass(frozen=True)
@@ -90,8 +85,7 @@ def got10k_rule(pred, gt, starts, drop_nan_gt: bool) -> FrameErrors:
             pred, gt, ids = pred[keep], gt[keep], ids[keep]
     with np.errstate(invalid="ignore"):
         ious = iou_xywh_batch(pred, gt)
-        ce = center_error_xywh_batch(pred, gt)
-        nce = normalized_center_error_xywh_batch(pred, gt, min_size=1.0)
+        ce, nce = center_errors_xywh_batch(pred, gt, min_size=1.0)
     divisor = np.bincount(ids, minlength=len(starts)).astype(np.float64)
     return FrameErrors(ious, ce, nce, divisor, ids)
 
@@ -111,8 +105,7 @@ def lasot_toolkit_rule(pred, gt, absent, starts) -> FrameErrors:
     pred, gt, ids = pred[keep], gt[keep], ids[keep]
     with np.errstate(invalid="ignore", divide="ignore"):
         valid = np.all(gt > 0, axis=1)
-        ce = center_error_xywh_batch(pred, gt)
-        nce = normalized_center_error_xywh_batch(pred, gt, min_size=None)
+        ce, nce = center_errors_xywh_batch(pred, gt, min_size=None)
         ov = np.full(len(gt), -1.0)
         ov[valid] = iou_xywh_inclusive_batch(pred[valid], gt[valid])
     ce[~valid] = -1.0
@@ -140,8 +133,7 @@ def pytracking_rule(pred, gt, visible, starts, dataset: str = "lasot") -> FrameE
         visible = np.asarray(visible, dtype=bool)
         valid &= visible
     with np.errstate(invalid="ignore", divide="ignore"):
-        ce = center_error_xywh_batch(pred, gt)
-        nce = normalized_center_error_xywh_batch(pred, gt, min_size=None)
+        ce, nce = center_errors_xywh_batch(pred, gt, min_size=None)
         ov = iou_xywh_inclusive_batch(pred, gt)
     ce[~valid] = -1.0 if dataset == "uav" else np.inf
     nce[~valid] = -1.0

@@ -49,7 +49,9 @@ def _zeros_for_missing(boxes: np.ndarray) -> np.ndarray:
     """LaSOT and GOT-10k write frames without a box as ``0,0,0,0``; CocoVID stores no box (NaN here). The
     LaSOT rules look at those rows (``~isnan(anno)``), so they get the raw zeros back."""
     out = np.array(boxes, dtype=np.float64)
-    out[np.isnan(out).any(axis=1)] = 0.0
+    missing = np.isnan(out).any(axis=1)
+    if missing.any():
+        out[missing] = 0.0
     return out
 
 
@@ -64,12 +66,15 @@ class OpeConvention:
     norm_precision: str | None  # "at20": curve value at 0.20; "auc": mean of the curve; None: not reported
 
 
-def _stack(preds: list, gts: list, boxes=lambda g: g.boxes):
-    """Concatenate sequences for the vectorized rules; ``starts`` are the first rows."""
+def _stack(preds: list, gts: list, zero_missing: bool = False):
+    """Concatenate sequences for the vectorized rules; ``starts`` are the first rows. ``zero_missing`` gives the
+    LaSOT rules their raw ``0,0,0,0`` rows back (see ``_zeros_for_missing``)."""
     lengths = np.array([len(g) for g in gts], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     pred = np.concatenate([np.asarray(p, dtype=np.float64).reshape(-1, 4) for p in preds])
-    gt = np.concatenate([np.asarray(boxes(g), dtype=np.float64).reshape(-1, 4) for g in gts])
+    gt = np.concatenate([np.asarray(g.boxes, dtype=np.float64).reshape(-1, 4) for g in gts])
+    if zero_missing:
+        gt = _zeros_for_missing(gt)
     return pred, gt, starts
 
 
@@ -108,8 +113,7 @@ def _got10k_ope(drop_nan_gt: bool, norm: str | None = None) -> OpeConvention:
 
 def _pytracking(dataset: str) -> OpeConvention:
     def frames(preds, gts):
-        fix = _zeros_for_missing if dataset == "lasot" else (lambda b: b)
-        pred, gt, starts = _stack(preds, gts, lambda g: fix(g.boxes))
+        pred, gt, starts = _stack(preds, gts, zero_missing=dataset == "lasot")
         visible = np.concatenate([~g.absent for g in gts]) if dataset == "lasot" else None
         return pytracking_rule(pred, gt, visible, starts, dataset)
 
@@ -118,12 +122,12 @@ def _pytracking(dataset: str) -> OpeConvention:
 
 
 def _lasot_official(preds, gts):
-    pred, gt, starts = _stack(preds, gts, lambda g: _zeros_for_missing(g.boxes))
+    pred, gt, starts = _stack(preds, gts, zero_missing=True)
     return lasot_toolkit_rule(pred, gt, np.concatenate([g.absent for g in gts]), starts)
 
 
 def _lasot_got10k(preds, gts):
-    pred, gt, starts = _stack(preds, gts, lambda g: _zeros_for_missing(g.boxes))
+    pred, gt, starts = _stack(preds, gts, zero_missing=True)
     return got10k_rule(pred, gt, starts, drop_nan_gt=True)
 
 

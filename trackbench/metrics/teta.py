@@ -47,6 +47,11 @@ def teta_box_iou(gt: np.ndarray, tk: np.ndarray) -> np.ndarray:
     return inter / union
 
 
+def _member(values: np.ndarray, allowed: set) -> np.ndarray:
+    """``np.isin`` for the few ids of one frame (a set lookup is far cheaper there)."""
+    return np.fromiter((v in allowed for v in values.tolist()), dtype=bool, count=len(values))
+
+
 @dataclass
 class _Frame:
     gt_ids: np.ndarray
@@ -68,9 +73,7 @@ def _alignment(frames: list[tuple[np.ndarray, np.ndarray, np.ndarray]]):
         gi = np.searchsorted(gt_u, gt_ids)
         ki = np.searchsorted(tk_u, tk_ids)
         denom = sim.sum(0, keepdims=True) + sim.sum(1, keepdims=True) - sim
-        sim_iou = np.zeros_like(sim)
-        ok = denom > (0 + EPS)
-        sim_iou[ok] = sim[ok] / denom[ok]
+        sim_iou = np.divide(sim, denom, out=np.zeros(sim.shape), where=denom > (0 + EPS))
         matches[gi[:, None], ki[None, :]] += sim_iou
         gt_count[gi] += 1
         tk_count[0, ki] += 1
@@ -86,7 +89,7 @@ def _video_assignment(frames: list[_Frame]) -> list[dict[int, int]]:
     cluster = set().union(*overlap) if overlap else set()
     if sum(len(o) for o in overlap) == 0 or sum(len(f.gt_ids) for f in frames) == 0:
         return out
-    sel = [np.isin(f.tk_ids, np.array(sorted(cluster))) for f in frames]
+    sel = [_member(f.tk_ids, cluster) for f in frames]
     data = [(f.gt_ids, f.tk_ids[m], f.sim[:, m]) for f, m in zip(frames, sel)]
     ga, _, _, index = _alignment(data)
     for t, ((gt_ids, tk_ids, sim), (gi, ki)) in enumerate(zip(data, index)):
@@ -117,17 +120,17 @@ def _video_class(frames: list[_Frame], assignment, cls: int, evaluated: set[int]
                  cls_fp: dict[int, np.ndarray]) -> None:
     """Add one class's counts in one video to ``total`` (and other classes' classification FPs to ``cls_fp``)."""
     n_alpha = len(LOC_ALPHAS)
-    overlap, data = [], []
+    overlap, data = [], []  # per frame: the class's local cluster, and the gts / predictions it evaluates
     for f, assigned in zip(frames, assignment):
         cmask = f.gt_cls == cls
         others = set(assigned) - set(f.gt_ids[cmask].tolist())
         taken = {assigned[g] for g in others}
         overlap.append(set(f.tk_ids[(f.sim[cmask] >= CLUSTER_IOU).any(axis=0)].tolist()) - taken)
-    cluster = np.array(sorted(set().union(*overlap)))
+    cluster = set().union(*overlap)
     n_gt = 0
     for f in frames:
         cmask = f.gt_cls == cls
-        keep = np.isin(f.tk_ids, cluster)
+        keep = _member(f.tk_ids, cluster)
         data.append((f.gt_ids[cmask], f.tk_ids[keep], f.sim[cmask][:, keep], f.tk_cls[keep]))
         n_gt += int(cmask.sum())
     if sum(len(o) for o in overlap) == 0:
@@ -136,38 +139,35 @@ def _video_class(frames: list[_Frame], assignment, cls: int, evaluated: set[int]
     if n_gt == 0:
         return
     ga, gt_count, tk_count, index = _alignment([d[:3] for d in data])
-    counts = [np.zeros_like(ga) for _ in range(n_alpha)]
+    counts = np.zeros((n_alpha,) + ga.shape)
     loc_tp = np.zeros(n_alpha)
+    thresholds = LOC_ALPHAS[:, None] - EPS
+    cls_rows = LOC_ALPHAS >= 0.5
     for (gt_ids, tk_ids, sim, tk_cls), (gi, ki), cluster_t in zip(data, index, overlap):
         if len(gt_ids) == 0:
             continue
         rows, cols = linear_sum_assignment(-(ga[gi[:, None], ki[None, :]] * sim))
-        matched_sim = sim[rows, cols]
-        for a, alpha in enumerate(LOC_ALPHAS):
-            keep = matched_sim >= alpha - EPS
-            r, c = rows[keep], cols[keep]
-            n = len(r)
-            pred_cls = tk_cls[c]
-            if alpha >= 0.5:
-                for wrong in pred_cls[pred_cls != cls].tolist():
-                    if wrong in evaluated:
-                        cls_fp[wrong][a - CLS_OFFSET] += 1
-                right = int(np.sum(pred_cls == cls))
-                total.cls_tp[a - CLS_OFFSET] += right
-                total.cls_fn[a - CLS_OFFSET] += n - right
-            loc_tp[a] += n
-            total.loc_fn[a] += len(gt_ids) - n
-            total.loc_fp[a] += len(cluster_t - set(tk_ids[c].tolist()))
-            if n:
-                counts[a][gi[r], ki[c]] += 1
+        kept = sim[rows, cols][None, :] >= thresholds  # (alphas, matched pairs)
+        n = kept.sum(axis=1)
+        loc_tp += n
+        total.loc_fn += len(gt_ids) - n
+        in_cluster = _member(tk_ids[cols], cluster_t)
+        total.loc_fp += len(cluster_t) - (kept & in_cluster[None, :]).sum(axis=1)
+        pred_cls = tk_cls[cols]
+        right = (kept[cls_rows] & (pred_cls == cls)[None, :]).sum(axis=1)
+        total.cls_tp += right
+        total.cls_fn += n[cls_rows] - right
+        for p in np.flatnonzero(pred_cls != cls).tolist():
+            if int(pred_cls[p]) in evaluated:
+                cls_fp[int(pred_cls[p])] += kept[cls_rows, p]
+        if len(rows):
+            counts[:, gi[rows], ki[cols]] += kept
     total.loc_tp += loc_tp
-    for a in range(n_alpha):
-        m = counts[a]
-        tp = np.maximum(1, loc_tp[a])
-        assoc = np.sum(m * (m / np.maximum(1, gt_count + tk_count - m))) / tp
-        recall = np.sum(m * (m / np.maximum(1, gt_count))) / tp
-        precision = np.sum(m * (m / np.maximum(1, tk_count))) / tp
-        total.assoc_weighted[:, a] += np.array([assoc, recall, precision]) * loc_tp[a]
+    tp = np.maximum(1, loc_tp)
+    assoc = np.sum(counts * (counts / np.maximum(1, gt_count + tk_count - counts)), axis=(1, 2)) / tp
+    recall = np.sum(counts * (counts / np.maximum(1, gt_count)), axis=(1, 2)) / tp
+    precision = np.sum(counts * (counts / np.maximum(1, tk_count)), axis=(1, 2)) / tp
+    total.assoc_weighted += np.stack([assoc, recall, precision]) * loc_tp
 
 
 def _final(c: _ClassCounts) -> dict[str, np.ndarray | float]:

@@ -42,22 +42,34 @@ def _bounds(region: np.ndarray, kind: int) -> tuple[int, int, int, int]:
     return 0, 0, 0, 0
 
 
-def _polygon_spans(points: np.ndarray, rows: np.ndarray, width: int, origin_x: int):
-    """Scan-convert a rounded polygon over ``rows`` (absolute y) as vot-toolkit's ``rasterize_polygon`` does;
-    returns (row, start, end) spans in absolute x, clipped to ``origin_x .. origin_x + width - 1``."""
-    px = points[:, 0] - origin_x
+def _polygon_node_terms(points: np.ndarray, rows: np.ndarray):
+    """Which edges cross each row (the toolkit's five conditions) and the node offset ``(y - y_i) / r * k`` that
+    the toolkit adds to the edge's x (relative to the window's left edge) before truncating."""
+    px_abs = points[:, 0]
     py = points[:, 1]
-    count = len(px)
-    j = np.roll(np.arange(count), 1)
+    j = np.roll(np.arange(len(px_abs)), 1)
     y = rows[:, None].astype(np.float64)
     pi_, pj_ = py[None, :], py[j][None, :]
     cond = (((pi_ <= y) & (pj_ > y)) | ((pj_ <= y) & (pi_ > y)) | ((pi_ < y) & (pj_ >= y))
             | ((pj_ < y) & (pi_ >= y)) | ((pi_ == pj_) & (pi_ == y)))
     r = (pj_ - pi_)
-    k = (px[j] - px)[None, :]
+    k = (px_abs[j] - px_abs)[None, :]
     with np.errstate(divide="ignore", invalid="ignore"):
-        node = np.where(r != 0, px[None, :] + (y - pi_) / np.where(r != 0, r, 1) * k, px[None, :])
-    node = np.trunc(node)
+        offset = np.where(r != 0, (y - pi_) / np.where(r != 0, r, 1) * k, 0.0)
+    return cond, px_abs, offset
+
+
+def _node_positions(px_abs: np.ndarray, offset: np.ndarray, origin_x: int) -> np.ndarray:
+    """Truncated node x relative to the window (the toolkit computes ``(x_i - left) + offset`` in float64, so a
+    node a hair below an integer can truncate differently for different window origins)."""
+    return np.trunc((px_abs - origin_x)[None, :] + offset)
+
+
+def _polygon_spans(points: np.ndarray, rows: np.ndarray, width: int, origin_x: int):
+    """Scan-convert a rounded polygon over ``rows`` (absolute y) as vot-toolkit's ``rasterize_polygon`` does;
+    returns (row, start, end) spans in absolute x, clipped to ``origin_x .. origin_x + width - 1``."""
+    cond, px_abs, offset = _polygon_node_terms(points, rows)
+    node = _node_positions(px_abs, offset, origin_x)
     big = np.iinfo(np.int64).max // 4
     nodes = np.where(cond, node, np.inf)
     nodes = np.sort(nodes, axis=1)
@@ -136,12 +148,10 @@ def vot_raster_overlap(pred: np.ndarray, gt: np.ndarray, bounds: tuple[int, int]
         window = union
     if window[0] >= window[2] or window[1] >= window[3]:
         return 0.0
-    m1 = _raster(pred, kp, window) if kp != SPECIAL else None
-    m2 = _raster(gt, kg, window) if kg != SPECIAL else None
-    if m1 is None and m2 is None:
+    if kp == SPECIAL or kg == SPECIAL:  # an empty raster: no intersection
         return 0.0
-    if m1 is None or m2 is None:
-        return 0.0
+    m1 = _raster(pred, kp, window)
+    m2 = _raster(gt, kg, window)
     union_px = np.count_nonzero(m1 | m2)
     return float(np.count_nonzero(m1 & m2)) / float(union_px) if union_px > 0 else 0.0
 
@@ -211,3 +221,85 @@ def polygon_iou(pred: np.ndarray, gt: np.ndarray, bound: tuple[float, float] | N
     inter = polygon_area(clip_polygon_convex(p1, p2)) if a2 > 0 and a1 > 0 else 0.0
     union = a1 + a2 - inter
     return float(np.clip(inter / (union + np.finfo(float).eps), 0.0, 1.0))
+
+
+def _rect_overlap_with_mask(pred: np.ndarray, gt_bounds, gt_window, integral, gt_total: int,
+                            bounds: tuple[int, int]) -> float:
+    """``vot_raster_overlap`` of a rounded rectangle against a ground truth whose raster (on its own window) is
+    given as an integral image; same early exits as the toolkit, the same pixel counts."""
+    x, y, w, h = pred
+    b1 = (int(x), int(y), int(x + w - 1), int(y + h - 1))
+    b2 = gt_bounds
+    union = (min(b1[0], b2[0]), min(b1[1], b2[1]), max(b1[2], b2[2]), max(b1[3], b2[3]))
+    if union[0] >= union[2] or union[1] >= union[3]:
+        return 1.0
+    window = (max(0, union[0]), max(0, union[1]), min(bounds[0] - 1, union[2]), min(bounds[1] - 1, union[3]))
+    if window[0] >= window[2] or window[1] >= window[3]:
+        return 0.0
+    # the rectangle's pixels inside the window
+    c0, r0 = max(b1[0], window[0]), max(b1[1], window[1])
+    c1, r1 = min(b1[2], window[2]), min(b1[3], window[3])
+    rect_px = max(0, c1 - c0 + 1) * max(0, r1 - r0 + 1)
+    inter = 0
+    if gt_window is not None and rect_px:
+        gl, gtop, gr, gb = gt_window
+        a0, a1 = max(c0, gl), min(c1, gr)
+        d0, d1 = max(r0, gtop), min(r1, gb)
+        if a0 <= a1 and d0 <= d1:
+            ii = integral
+            inter = int(ii[d1 - gtop + 1, a1 - gl + 1] - ii[d0 - gtop, a1 - gl + 1]
+                        - ii[d1 - gtop + 1, a0 - gl] + ii[d0 - gtop, a0 - gl])
+    union_px = rect_px + gt_total - inter
+    return inter / union_px if union_px > 0 else 0.0
+
+
+def vot_raster_overlaps_many(runs: list[list[np.ndarray]], gts: list[np.ndarray],
+                             bounds: tuple[int, int]) -> list[np.ndarray]:
+    """Raster overlaps of several trajectories (repetitions) of one sequence with an image size, equal to
+    ``vot_raster_overlap`` frame by frame; each ground-truth region is rasterized once for all repetitions
+    (on its own bounds cut to the image, which gives the same pixels as any larger window) and rectangles are
+    counted against it through an integral image."""
+    out = [np.empty(len(gts), dtype=np.float64) for _ in runs]
+    for run in runs:
+        if len(run) != len(gts):
+            raise ValueError(f"trajectory has {len(run)} frames, ground truth {len(gts)}")
+    for f, gt in enumerate(gts):
+        g = _rounded(gt)
+        kind = region_kind(g)
+        gb = _bounds(g, kind)
+        window = (max(0, gb[0]), max(0, gb[1]), min(bounds[0] - 1, gb[2]), min(bounds[1] - 1, gb[3]))
+        integral, total, gt_window, terms = None, 0, None, None
+        if window[0] <= window[2] and window[1] <= window[3] and kind != SPECIAL:
+            mask = _raster(g, kind, window)
+            integral = np.zeros((mask.shape[0] + 1, mask.shape[1] + 1), dtype=np.int64)
+            integral[1:, 1:] = mask.cumsum(axis=0).cumsum(axis=1)
+            total = int(integral[-1, -1])
+            gt_window = window
+            if kind == POLYGON:
+                cond, px_abs, offset = _polygon_node_terms(g.reshape(-1, 2), np.arange(window[1], window[3] + 1))
+                # only a node offset a rounding error away from an integer can truncate differently elsewhere
+                d = offset[cond] - np.round(offset[cond])
+                if np.any((d != 0) & (np.abs(d) < 1e-6)):
+                    own = _node_positions(px_abs, offset, window[0])[cond] + window[0]
+                    terms = (cond, px_abs, offset, own)
+        for r, run in enumerate(runs):
+            pred = run[f]
+            if len(pred) == 4:
+                p = _rounded(pred)
+                if terms is not None and not _same_nodes(terms, p, gb, window[0]):
+                    out[r][f] = vot_raster_overlap(pred, gt, bounds)
+                else:
+                    out[r][f] = _rect_overlap_with_mask(p, gb, gt_window, integral, total, bounds)
+            else:
+                out[r][f] = vot_raster_overlap(pred, gt, bounds)
+    return out
+
+
+def _same_nodes(terms, pred: np.ndarray, gt_bounds, own_left: int) -> bool:
+    """Whether the ground-truth polygon's nodes truncate the same in the window this rectangle makes as in the
+    polygon's own window (they differ only when a node sits a rounding error below an integer)."""
+    left = max(0, min(int(pred[0]), gt_bounds[0]))
+    if left == own_left:
+        return True
+    cond, px_abs, offset, own = terms
+    return bool(np.array_equal(_node_positions(px_abs, offset, left)[cond] + left, own))

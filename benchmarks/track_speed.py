@@ -1,0 +1,147 @@
+"""Speed of the association trackers: frames per second of SORT, ByteTrack and OC-SORT over MOT17-size
+detections (the 7 MOT17 train sequences, 5,316 frames, about 30 boxes a frame, derived from the real gt with
+seeded noise), ours against the ``trackers`` package (Roboflow) in the same run, and the launcher's scaling
+from ``--workers 1`` to ``--workers 2`` over the whole benchmark.
+
+    .venv/bin/python benchmarks/track_speed.py [--gt-root ../shared/realdata/mot/MOT17/train] [--repeat 1]
+
+Targets: ours >= 3x the trackers package; --workers 2 >= 1.7x --workers 1 (needs two free cores).
+Each tracker is timed over its update calls only (process CPU time, which a shared machine disturbs less than
+wall time); detections (and the package's ``sv.Detections``) are built before the clock starts. The launcher
+scaling is wall time of whole ``trackbench run`` calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+SEQUENCES = ("MOT17-02-FRCNN", "MOT17-04-FRCNN", "MOT17-05-FRCNN", "MOT17-09-FRCNN", "MOT17-10-FRCNN",
+             "MOT17-11-FRCNN", "MOT17-13-FRCNN")
+
+
+def build_detections(gt_root: Path):
+    from trackbench.formats.motchallenge import read_mot_txt
+    from trackbench.runners.synthetic import noisy_detections_from_gt
+
+    out = {}
+    for i, seq in enumerate(SEQUENCES):
+        gt = read_mot_txt(gt_root / seq / "gt" / "gt.txt")
+        dets, _ = noisy_detections_from_gt(gt, seed=100 + i, miss_rate=0.0, false_positives_per_frame=9.0)
+        out[seq] = (dets, int(gt[:, 0].max()))
+    return out
+
+
+def frame_slices(dets, n):
+    starts, stops = dets.frame_slices(np.arange(1, n + 1))
+    return list(zip(starts.tolist(), stops.tolist()))
+
+
+def time_ours(factory, data) -> float:
+    total = 0.0
+    for dets, n in data.values():
+        tracker = factory()
+        slices = frame_slices(dets, n)
+        boxes, scores = dets.boxes_xyxy, dets.scores
+        start = time.process_time()
+        for a, b in slices:
+            tracker.update(boxes[a:b], scores[a:b])
+        total += time.process_time() - start
+    return total
+
+
+def time_theirs(factory, data) -> float:
+    import supervision as sv
+
+    total = 0.0
+    for dets, n in data.values():
+        frames = []
+        for a, b in frame_slices(dets, n):
+            if b > a:
+                frames.append(sv.Detections(xyxy=dets.boxes_xyxy[a:b].copy(), confidence=dets.scores[a:b].copy(),
+                                            class_id=np.zeros(b - a, int)))
+            else:
+                frames.append(sv.Detections.empty())
+        tracker = factory()
+        start = time.process_time()
+        for det in frames:
+            tracker.update(det)
+        total += time.process_time() - start
+    return total
+
+
+def launcher_seconds(data, workers: int, methods) -> float:
+    """Whole benchmark through ``trackbench run`` (detection cache replay), wall seconds incl. process start."""
+    from trackbench.runners.detections import save_cache
+    import torch.distributed  # noqa: F401  (imported before the clock: both runs pay the same)
+
+    from trackbench.runners.launch import RunRequest, launch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        root = tmp / "train"
+        for seq, (dets, n) in data.items():
+            (root / seq).mkdir(parents=True)
+            (root / seq / "seqinfo.ini").write_text(f"[Sequence]\nname={seq}\nseqLength={n}\nframeRate=30\n")
+            save_cache(tmp / "cache", seq, dets)
+        start = time.perf_counter()
+        for method in methods:
+            summary = launch(RunRequest(method=method, dataset=root, out=tmp / f"out_{method}_{workers}",
+                                        detections=str(tmp / "cache"), workers=workers))
+            if summary.failed:
+                raise SystemExit(f"{method}: failed videos {summary.failed}")
+        return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--gt-root", type=Path, default=REPO.parent / "shared" / "realdata" / "mot" / "MOT17" / "train")
+    parser.add_argument("--repeat", type=int, default=3, help="best of N alternating timings")
+    parser.add_argument("--skip-workers", action="store_true")
+    args = parser.parse_args()
+    sys.path.insert(0, str(REPO))
+
+    from trackers import ByteTrackTracker as TheirByteTrack
+    from trackers import OCSORTTracker as TheirOCSORT
+    from trackers import SORTTracker as TheirSORT
+
+    from trackbench.runners.trackers.bytetrack import ByteTrackTracker
+    from trackbench.runners.trackers.ocsort import OcSortTracker
+    from trackbench.runners.trackers.sort import SortTracker
+
+    data = build_detections(args.gt_root)
+    frames = sum(n for _, n in data.values())
+    boxes = sum(len(d) for d, _ in data.values())
+    import os
+
+    print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {len(data)} sequences, {frames} frames, "
+          f"{boxes / frames:.1f} boxes/frame; {os.cpu_count()} CPUs, load average "
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    pairs = [("SORT", SortTracker, TheirSORT), ("ByteTrack", ByteTrackTracker, TheirByteTrack),
+             ("OC-SORT", OcSortTracker, TheirOCSORT)]
+    print(f"{'tracker':10s} {'ours fps':>10s} {'trackers fps':>13s} {'ratio':>7s}")
+    for name, ours, theirs in pairs:
+        # alternate ours/theirs and keep the best of each: the machine may be shared
+        t_ours, t_theirs = [], []
+        for _ in range(args.repeat):
+            t_ours.append(time_ours(ours, data))
+            t_theirs.append(time_theirs(theirs, data))
+        best_ours, best_theirs = min(t_ours), min(t_theirs)
+        print(f"{name:10s} {frames / best_ours:10.0f} {frames / best_theirs:13.0f} {best_theirs / best_ours:6.2f}x")
+    if not args.skip_workers:
+        methods = ("sort", "bytetrack", "ocsort")
+        one = min(launcher_seconds(data, 1, methods) for _ in range(2))
+        two = min(launcher_seconds(data, 2, methods) for _ in range(2))
+        print(f"launcher, {'+'.join(methods)} over the benchmark: --workers 1 {one:.2f} s, --workers 2 {two:.2f} s, "
+              f"speed-up {one / two:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

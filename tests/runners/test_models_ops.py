@@ -1,0 +1,120 @@
+"""nms / batched_nms / roi_align: hand-built cases, a scalar reference of the RoIAlign kernel, and agreement
+with torchvision wherever torchvision runs."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from trackbench.runners.models import ops
+
+
+def test_nms_hand_built():
+    boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 10, 5]], dtype=torch.float32)
+    scores = torch.tensor([0.9, 0.8, 0.7, 0.6])
+    # IoU(0, 1) = 81 / 119 = 0.68; IoU(0, 3) = 0.5 exactly, which is not "greater than" 0.5
+    assert ops.nms_torch(boxes, scores, 0.5).tolist() == [0, 2, 3]
+    assert ops.nms_torch(boxes, scores, 0.7).tolist() == [0, 1, 2, 3]
+    assert ops.nms_torch(boxes, scores, 0.49).tolist() == [0, 2]
+    assert ops.nms_torch(boxes[:0], scores[:0], 0.5).tolist() == []
+
+
+def test_nms_matches_brute_force_on_random_boxes():
+    g = torch.Generator().manual_seed(3)
+    xy = torch.rand(300, 2, generator=g) * 100
+    boxes = torch.cat([xy, xy + 5 + torch.rand(300, 2, generator=g) * 30], dim=1)
+    scores = torch.rand(300, generator=g)
+    iou = ops.box_iou_xyxy(boxes, boxes)
+    expected = []
+    for i in scores.argsort(descending=True).tolist():
+        if all(iou[i, k] <= 0.5 for k in expected):
+            expected.append(i)
+    assert ops.nms_torch(boxes, scores, 0.5).tolist() == expected
+
+
+def test_batched_nms_keeps_groups_apart_and_sorts_by_score():
+    boxes = torch.tensor([[0, 0, 10, 10], [0, 0, 10, 10], [1, 1, 10, 10]], dtype=torch.float32)
+    scores = torch.tensor([0.5, 0.9, 0.7])
+    dets, keep = ops.batched_nms(boxes, scores, torch.tensor([0, 1, 1]), 0.5)
+    assert keep.tolist() == [1, 0]
+    assert dets[:, 4].tolist() == pytest.approx([0.9, 0.5])
+    assert dets.shape == (2, 5)
+
+
+def roi_align_reference(feat, roi, out_size, scale, sampling_ratio, aligned):
+    """Scalar transcription of the RoIAlign kernel (avg pooling) for one RoI."""
+    _, c, h, w = feat.shape
+    b = int(roi[0])
+    off = 0.5 if aligned else 0.0
+    x1, y1 = roi[1] * scale - off, roi[2] * scale - off
+    rw, rh = roi[3] * scale - off - x1, roi[4] * scale - off - y1
+    if not aligned:
+        rw, rh = max(rw, 1.0), max(rh, 1.0)
+    bw, bh = rw / out_size, rh / out_size
+    gh = sampling_ratio if sampling_ratio > 0 else math.ceil(rh / out_size)
+    gw = sampling_ratio if sampling_ratio > 0 else math.ceil(rw / out_size)
+    count = max(gh * gw, 1)
+    out = torch.zeros(c, out_size, out_size, dtype=torch.float64)
+
+    def bilinear(y, x):
+        if y < -1.0 or y > h or x < -1.0 or x > w:
+            return torch.zeros(c, dtype=torch.float64)
+        y, x = max(y, 0.0), max(x, 0.0)
+        yl, xl = int(y), int(x)
+        if yl >= h - 1:
+            yl = yh = h - 1
+            y = float(yl)
+        else:
+            yh = yl + 1
+        if xl >= w - 1:
+            xl = xh = w - 1
+            x = float(xl)
+        else:
+            xh = xl + 1
+        ly, lx = y - yl, x - xl
+        f = feat[b].double()
+        return ((1 - ly) * (1 - lx) * f[:, yl, xl] + (1 - ly) * lx * f[:, yl, xh]
+                + ly * (1 - lx) * f[:, yh, xl] + ly * lx * f[:, yh, xh])
+
+    for py in range(out_size):
+        for px in range(out_size):
+            acc = torch.zeros(c, dtype=torch.float64)
+            for iy in range(gh):
+                y = y1 + py * bh + (iy + 0.5) * bh / gh
+                for ix in range(gw):
+                    acc += bilinear(y, x1 + px * bw + (ix + 0.5) * bw / gw)
+            out[:, py, px] = acc / count
+    return out
+
+
+@pytest.mark.parametrize("sampling_ratio,aligned", [(0, True), (2, True), (0, False)])
+def test_roi_align_matches_the_kernel_reference(sampling_ratio, aligned):
+    g = torch.Generator().manual_seed(1)
+    feat = torch.randn(2, 3, 9, 11, generator=g)
+    rois = torch.tensor([
+        [0, 4.0, 4.0, 30.0, 20.0],  # inside
+        [1, -10.0, -6.0, 12.0, 50.0],  # crosses the top-left border and the bottom
+        [0, 40.0, 30.0, 46.0, 36.0],  # towards the bottom-right corner
+        [1, 8.0, 8.0, 8.0, 8.0],  # degenerate: empty lattice when aligned
+        [0, 0.0, 0.0, 43.0, 35.0],  # the whole map
+    ])
+    got = ops.roi_align_torch(feat, rois, 3, 0.25, sampling_ratio, aligned)
+    for k in range(len(rois)):
+        expected = roi_align_reference(feat, rois[k].tolist(), 3, 0.25, sampling_ratio, aligned)
+        torch.testing.assert_close(got[k].double(), expected, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.skipif(ops.TORCHVISION_OPS is None, reason="torchvision does not run with this torch build")
+def test_pure_torch_ops_agree_with_torchvision():
+    g = torch.Generator().manual_seed(2)
+    feat = torch.randn(1, 4, 20, 24, generator=g)
+    xy = torch.rand(50, 2, generator=g) * 80
+    boxes = torch.cat([xy, xy + 2 + torch.rand(50, 2, generator=g) * 40], dim=1)
+    rois = torch.cat([torch.zeros(50, 1), boxes], dim=1)
+    tv = ops.TORCHVISION_OPS
+    torch.testing.assert_close(ops.roi_align_torch(feat, rois, 7, 0.25, 0, True),
+                               tv.roi_align(feat, rois, 7, 0.25, 0, True))
+    scores = torch.rand(50, generator=g)
+    assert ops.nms_torch(boxes, scores, 0.5).tolist() == tv.nms(boxes, scores, 0.5).tolist()

@@ -1,0 +1,79 @@
+"""Faster R-CNN R50-FPN as configured in MMTracking's MOT17 configs (QDTrack, DeepSORT/SORT/Tracktor).
+
+Module names follow mmdet's ``FasterRCNN`` (``backbone``, ``neck``, ``rpn_head``, ``roi_head.bbox_head``) so a
+checkpoint's keys map by prefix only (see :mod:`trackbench.runners.models.checkpoint`). Architecture from
+``configs/_base_/models/faster_rcnn_r50_fpn.py``: ResNet-50 (frozen stage 1, norm_eval), FPN 256×5 levels,
+RPN anchors scale 8 × ratios (0.5, 1, 2) × strides 4..64, RoIAlign 7×7, Shared2FC head; the MOT configs set
+one class and ``clip_border=False``. QDTrack's detector uses the caffe-style ResNet, DeepSORT's the pytorch one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from trackbench.runners.models.anchors import AnchorGenerator
+from trackbench.runners.models.fpn import FPN
+from trackbench.runners.models.resnet import ResNet
+from trackbench.runners.models.roi_head import RCNNTestConfig, Shared2FCBBoxHead, SingleRoIExtractor, StandardRoIHead
+from trackbench.runners.models.rpn import RPNHead, RPNTestConfig
+
+
+@dataclass(frozen=True)
+class FasterRCNNConfig:
+    """Architecture and test settings. Widths other than the defaults exist only to make tests fast."""
+
+    num_classes: int = 1
+    style: str = "pytorch"
+    base_channels: int = 64
+    fpn_channels: int = 256
+    fc_channels: int = 1024
+    frozen_stages: int = 1
+    rpn: RPNTestConfig = field(default_factory=RPNTestConfig)
+    rcnn: RCNNTestConfig = field(default_factory=RCNNTestConfig)
+
+
+class FasterRCNN(nn.Module):
+    def __init__(self, config: FasterRCNNConfig = FasterRCNNConfig()) -> None:
+        super().__init__()
+        self.config = config
+        self.backbone = ResNet(
+            depth=50, base_channels=config.base_channels, style=config.style, frozen_stages=config.frozen_stages,
+            norm_eval=True,
+        )
+        self.neck = FPN(self.backbone.out_channels, config.fpn_channels, num_outs=5)
+        self.rpn_head = RPNHead(
+            config.fpn_channels, config.fpn_channels, AnchorGenerator((4, 8, 16, 32, 64), (0.5, 1.0, 2.0), (8.0,)),
+            config.rpn,
+        )
+        self.roi_head = StandardRoIHead(
+            SingleRoIExtractor((4, 8, 16, 32), 7),
+            Shared2FCBBoxHead(config.fpn_channels, config.fc_channels, 7, config.num_classes),
+            config.rcnn,
+        )
+
+    def extract_feat(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        return self.neck(self.backbone(images))
+
+    @torch.no_grad()
+    def detect_from_feats(
+        self,
+        feats: Sequence[torch.Tensor],
+        img_shapes: Sequence[tuple[int, int]],
+        scale_factors: Sequence[Sequence[float]] | None = None,
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        proposals = self.rpn_head.proposals(feats, img_shapes)
+        return self.roi_head.detect(feats, proposals, img_shapes, scale_factors)
+
+    @torch.no_grad()
+    def forward(
+        self,
+        images: torch.Tensor,
+        img_shapes: Sequence[tuple[int, int]],
+        scale_factors: Sequence[Sequence[float]] | None = None,
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """images (B, 3, H, W) normalised and padded → per image (dets (K, 5), labels (K,))."""
+        return self.detect_from_feats(self.extract_feat(images), img_shapes, scale_factors)

@@ -1,0 +1,282 @@
+"""Running the neural models over one video on one rank: QDTrack (detector + embeddings + quasi-dense tracker)
+and the Faster R-CNN detector with DeepSORT's ReID, whose output fills the detection cache that the
+association trackers replay on CPU.
+
+Frames are decoded (OpenCV) and preprocessed in DataLoader worker processes while the model runs; one video at
+a time per rank (the launcher hands videos out); ``amp`` runs the network under autocast (fp16 on CUDA, bf16
+on CPU). A loaded model is kept per process, keyed by checkpoint, so a rank loads its weights once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+import torch
+
+from trackbench.errors import InputFileError, TrackbenchError
+from trackbench.runners.detections import VideoDetections, save_cache
+from trackbench.runners.models.checkpoint import (
+    faster_rcnn_config_from_state,
+    load_checkpoint,
+    qdtrack_config_from_state,
+    read_state_dict,
+    reid_config_from_state,
+)
+from trackbench.runners.models.faster_rcnn import FasterRCNN
+from trackbench.runners.models.preprocess import (
+    MOT17_CAFFE,
+    MOT17_PYTORCH,
+    PreparedFrame,
+    PreprocessConfig,
+    preprocess_bgr,
+    stack_frames,
+)
+from trackbench.runners.models.qdtrack_head import QDTrackModel
+from trackbench.runners.models.reid import ReIDModel, embed_boxes
+from trackbench.runners.replay import VideoResult
+from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig
+from trackbench.runners.trackers.qdtrack import QuasiDenseTracker
+
+PROGRESS_EVERY = 10  # frames between progress reports
+
+
+# ---- frames -----------------------------------------------------------------------------------------------------
+class FrameFiles(torch.utils.data.Dataset):
+    """Frame ``i`` of a video read from its image file and preprocessed (runs inside DataLoader workers)."""
+
+    def __init__(self, paths: Sequence[Path], config: PreprocessConfig) -> None:
+        self.paths = list(paths)
+        self.config = config
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> tuple[int, PreparedFrame]:
+        path = self.paths[index]
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise InputFileError(path, "cannot read this frame image")
+        return index, preprocess_bgr(image, self.config)
+
+
+def _as_list(batch):
+    return batch
+
+
+def _worker_init(_: int) -> None:
+    cv2.setNumThreads(1)
+    torch.set_num_threads(1)
+
+
+def frame_batches(dataset: torch.utils.data.Dataset, batch_size: int, workers: int) -> Iterator[list]:
+    """Batches of ``(index, PreparedFrame)`` in order; decoding happens in ``workers`` processes (0: here)."""
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=max(1, batch_size), shuffle=False, num_workers=max(0, workers), collate_fn=_as_list,
+        worker_init_fn=_worker_init if workers > 0 else None, multiprocessing_context="fork" if workers > 0 else None,
+    )
+    yield from loader
+
+
+def video_frame_paths(video) -> list[Path]:
+    paths = list(video.image_paths or ())
+    if not paths:
+        raise TrackbenchError(f"video {video.name!r}: no frame images known (pass --img-root for a CocoVID file)")
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise InputFileError(missing[0], f"frame image not found ({len(missing)} of {len(paths)} missing in video "
+                                         f"{video.name!r})")
+    return paths
+
+
+def autocast(device: str, enabled: bool):
+    """fp16 autocast on CUDA, bf16 on CPU; a no-op when disabled."""
+    if not enabled:
+        return contextlib.nullcontext()
+    kind = "cuda" if str(device).startswith("cuda") else "cpu"
+    return torch.autocast(kind, dtype=torch.float16 if kind == "cuda" else torch.bfloat16)
+
+
+# ---- models (one per process and checkpoint) --------------------------------------------------------------------
+_MODELS: dict[str, tuple[tuple, torch.nn.Module]] = {}  # kind -> (checkpoint key, model)
+
+
+def _cached(kind: str, path: Path, device: str, build) -> torch.nn.Module:
+    """One model of each kind per process; another checkpoint (or device) replaces it."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputFileError(path, "checkpoint file not found")
+    key = (str(path.resolve()), path.stat().st_mtime_ns, str(device))
+    held = _MODELS.get(kind)
+    if held is None or held[0] != key:
+        _MODELS.pop(kind, None)
+        _MODELS[kind] = (key, build(path).to(device).eval())
+    return _MODELS[kind][1]
+
+
+def load_qdtrack(path: Path, device: str = "cpu") -> QDTrackModel:
+    def build(p: Path) -> QDTrackModel:
+        state = read_state_dict(p)
+        return load_checkpoint(QDTrackModel(qdtrack_config_from_state(state)), p, "qdtrack")
+
+    return _cached("qdtrack", path, device, build)
+
+
+def load_faster_rcnn(path: Path, device: str = "cpu") -> FasterRCNN:
+    def build(p: Path) -> FasterRCNN:
+        return load_checkpoint(FasterRCNN(faster_rcnn_config_from_state(read_state_dict(p))), p, "faster_rcnn")
+
+    return _cached("faster_rcnn", path, device, build)
+
+
+def load_reid(path: Path, device: str = "cpu") -> ReIDModel:
+    def build(p: Path) -> ReIDModel:
+        return load_checkpoint(ReIDModel(reid_config_from_state(read_state_dict(p))), p, "reid")
+
+    return _cached("reid", path, device, build)
+
+
+# ---- QDTrack ------------------------------------------------------------------------------------------------------
+def qdtrack_frames(model: QDTrackModel, batches, device: str, amp: bool):
+    """Yield ``(index, dets (K, 5) numpy, labels (K,), embeddings (K, D) float32)`` per frame, in order."""
+    for batch in batches:
+        frames = [f for _, f in batch]
+        images = stack_frames(frames).to(device, non_blocking=True)
+        with torch.no_grad(), autocast(device, amp):
+            outs = model.detect_and_embed(images, [f.img_shape for f in frames], [f.scale_factor for f in frames])
+        for (index, _), (dets, labels, embeds) in zip(batch, outs, strict=True):
+            yield index, dets.cpu().numpy(), labels.cpu().numpy(), embeds.float().cpu().numpy()
+
+
+def track_rows(res, number: int) -> np.ndarray:
+    """One frame's :class:`TrackFrame` as MOTChallenge rows (frame, id, x, y, w, h, score, class)."""
+    b = res.boxes_xyxy
+    return np.column_stack([np.full(len(res), number), res.ids, b[:, 0], b[:, 1], b[:, 2] - b[:, 0],
+                            b[:, 3] - b[:, 1], res.scores, res.classes])
+
+
+def track_qdtrack(frames, config: QDTrackMethodConfig, frame_numbers: np.ndarray, on_frames=lambda n: None):
+    """Run the quasi-dense tracker over ``qdtrack_frames`` output → MOTChallenge rows (frame, id, x, y, w, h,
+    score, class)."""
+    tracker = QuasiDenseTracker(config.tracker_config())
+    rows, pending = [], 0
+    for index, dets, labels, embeds in frames:
+        res = tracker.update(dets[:, :4], dets[:, 4], labels, embeds)
+        if len(res):
+            rows.append(track_rows(res, frame_numbers[index]))
+        pending += 1
+        if pending >= PROGRESS_EVERY:
+            on_frames(pending)
+            pending = 0
+    if pending:
+        on_frames(pending)
+    return np.concatenate(rows) if rows else np.zeros((0, 8))
+
+
+def _detection_rows(frames: np.ndarray, boxes: np.ndarray, scores: np.ndarray, classes: np.ndarray) -> np.ndarray:
+    """Detections as MOTChallenge rows with id -1 (the det.txt convention)."""
+    if len(frames) == 0:
+        return np.zeros((0, 8))
+    return np.column_stack([frames, -np.ones(len(frames)), boxes[:, 0], boxes[:, 1], boxes[:, 2] - boxes[:, 0],
+                            boxes[:, 3] - boxes[:, 1], scores, classes])
+
+
+def _cache_dir(config, method: str) -> Path:
+    if not config.cache_dir:
+        raise TrackbenchError(f"{method}: no cache folder (use --cache-only, or --set cache_dir=DIR)")
+    return Path(config.cache_dir)
+
+
+def _collect(items) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    frames, boxes, scores, classes, embeds = [], [], [], [], []
+    for number, dets, labels, emb in items:
+        frames.append(np.full(len(dets), number))
+        boxes.append(dets[:, :4])
+        scores.append(dets[:, 4])
+        classes.append(labels)
+        if emb is not None:
+            embeds.append(emb)
+    if not frames:
+        return np.zeros(0), np.zeros((0, 4)), np.zeros(0), np.zeros(0, np.int64), None
+    emb = np.concatenate(embeds) if embeds else None
+    return np.concatenate(frames), np.concatenate(boxes), np.concatenate(scores), np.concatenate(classes), emb
+
+
+def write_video_cache(cache_dir: Path, video_name: str, items) -> tuple[VideoResult, int]:
+    """Save one video's ``(frame number, dets, labels, embeddings | None)`` items to the detection cache."""
+    frames, boxes, scores, classes, emb = _collect(items)
+    path = save_cache(cache_dir, video_name, VideoDetections.build(frames, boxes, scores, classes, emb))
+    notes = {"cache": str(path), "detections": int(len(frames)),
+             "embedding_dim": int(emb.shape[1]) if emb is not None else 0}
+    return VideoResult(_detection_rows(frames, boxes, scores, classes), notes), len(frames)
+
+
+def _progress(items, on_frames):
+    pending = 0
+    for item in items:
+        yield item
+        pending += 1
+        if pending >= PROGRESS_EVERY:
+            on_frames(pending)
+            pending = 0
+    if pending:
+        on_frames(pending)
+
+
+def run_qdtrack_video(video, config: QDTrackMethodConfig, context) -> VideoResult:
+    """The launcher's ``run_video`` for ``qdtrack``."""
+    if context.checkpoint is None:
+        raise TrackbenchError("qdtrack needs --checkpoint (an MMTracking QDTrack .pth)")
+    model = load_qdtrack(context.checkpoint, context.device)
+    preprocess = dataclasses.replace(MOT17_CAFFE, scale=(config.scale, config.scale))
+    batches = frame_batches(FrameFiles(video_frame_paths(video), preprocess), config.batch_size,
+                            config.loader_workers)
+    frames = qdtrack_frames(model, batches, context.device, config.amp)
+    if config.cache_only:
+        items = ((video.frame_numbers[i], d, lab, e) for i, d, lab, e in _progress(frames, context.on_frames))
+        result, _ = write_video_cache(_cache_dir(config, "qdtrack"), video.name, items)
+        return result
+    rows = track_qdtrack(frames, config, video.frame_numbers, context.on_frames)
+    return VideoResult(rows, {"amp": config.amp} if config.amp else {})
+
+
+# ---- Faster R-CNN + ReID into the cache ---------------------------------------------------------------------------
+def detect_and_reid_frames(detector: FasterRCNN, reid: ReIDModel | None, batches, device: str, amp: bool,
+                           reid_batch_size: int = 64):
+    """Yield ``(index, dets (K, 5), labels (K,), embeddings (K, 128) | None)`` per frame. ReID crops come from
+    the detector's normalised input at the detections (MMTracking's SortTracker with ``img_norm_cfg=None``)."""
+    for batch in batches:
+        frames = [f for _, f in batch]
+        images = stack_frames(frames).to(device, non_blocking=True)
+        with torch.no_grad(), autocast(device, amp):
+            outs = detector(images, [f.img_shape for f in frames], [f.scale_factor for f in frames])
+            for k, ((index, frame), (dets, labels)) in enumerate(zip(batch, outs, strict=True)):
+                emb = None
+                if reid is not None:
+                    boxes = dets[:, :4] * dets.new_tensor(frame.scale_factor)
+                    emb = embed_boxes(reid, images[k : k + 1], boxes, frame.img_shape, reid_batch_size).cpu().numpy()
+                yield index, dets.float().cpu().numpy(), labels.cpu().numpy(), emb
+
+
+def run_detector_reid_video(video, config: DetectorReIDMethodConfig, context) -> VideoResult:
+    """The launcher's ``run_video`` for ``faster_rcnn_reid``: fills the detection cache."""
+    if not config.cache_only:
+        raise TrackbenchError("faster_rcnn_reid only fills a detection cache: pass --cache-only")
+    if context.checkpoint is None:
+        raise TrackbenchError("faster_rcnn_reid needs --checkpoint (MMTracking's MOT17 Faster R-CNN .pth)")
+    cache = _cache_dir(config, "faster_rcnn_reid")
+    detector = load_faster_rcnn(context.checkpoint, context.device)
+    reid = None
+    if config.reid_checkpoint:
+        reid = load_reid(Path(config.reid_checkpoint), context.device)
+    preprocess = dataclasses.replace(MOT17_PYTORCH, scale=(config.scale, config.scale))
+    batches = frame_batches(FrameFiles(video_frame_paths(video), preprocess), config.batch_size,
+                            config.loader_workers)
+    frames = detect_and_reid_frames(detector, reid, batches, context.device, config.amp, config.reid_batch_size)
+    items = ((video.frame_numbers[i], d, lab, e) for i, d, lab, e in _progress(frames, context.on_frames))
+    result, _ = write_video_cache(cache, video.name, items)
+    return result

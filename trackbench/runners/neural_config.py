@@ -1,0 +1,75 @@
+"""Configs of the neural methods (``qdtrack``, ``faster_rcnn_reid``) and the ``--amp`` / ``--cache-only`` flags
+of ``trackbench run``; torch-free so the method registry stays cheap to import (the models live in
+:mod:`trackbench.runners.neural`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import ClassVar
+from pathlib import Path
+
+from trackbench.errors import TrackbenchError
+from trackbench.runners.trackers.qdtrack import QuasiDenseTrackerConfig
+
+CACHE_FOLDER = "cache"  # --cache-only writes <out>/cache/<video>.npz
+
+
+@dataclass(frozen=True)
+class QDTrackMethodConfig:
+    """``trackbench run qdtrack``: the tracker's published thresholds (MMTracking's qdtrack MOT17 config), the
+    test scale, and how to run. ``cache_only`` writes detections + embeddings to ``cache_dir`` and skips
+    tracking (the results then hold the detections, id -1, as MOTChallenge det rows)."""
+
+    init_score_thr: float = 0.9
+    obj_score_thr: float = 0.5
+    match_score_thr: float = 0.5
+    memo_tracklet_frames: int = 30
+    memo_backdrop_frames: int = 1
+    memo_momentum: float = 0.8
+    nms_conf_thr: float = 0.5
+    nms_backdrop_iou_thr: float = 0.3
+    nms_class_iou_thr: float = 0.7
+    with_cats: bool = True
+    match_metric: str = "bisoftmax"
+    scale: int = 1088
+    amp: bool = False
+    cache_only: bool = False
+    cache_dir: str = ""
+    batch_size: int = 1
+    loader_workers: int = 2
+
+    def tracker_config(self) -> QuasiDenseTrackerConfig:
+        names = {f.name for f in dataclasses.fields(QuasiDenseTrackerConfig)}
+        return QuasiDenseTrackerConfig(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
+
+
+@dataclass(frozen=True)
+class DetectorReIDMethodConfig:
+    """``trackbench run faster_rcnn_reid``: MMTracking's MOT17 Faster R-CNN (``--checkpoint``) and, when
+    ``reid_checkpoint`` is set, DeepSORT's ReID embeddings of every detection, written to ``cache_dir``."""
+
+    requires_cache_only: ClassVar[bool] = True
+
+    reid_checkpoint: str = ""
+    scale: int = 1088
+    amp: bool = False
+    cache_only: bool = False
+    cache_dir: str = ""
+    batch_size: int = 1
+    loader_workers: int = 2
+    reid_batch_size: int = 64
+
+
+def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_only: bool) -> list[str]:
+    """``--amp`` / ``--cache-only`` as ``--set`` overrides (they enter the config and its hash)."""
+    extra = (["amp=true"] if amp else []) + (
+        ["cache_only=true", f"cache_dir={Path(out) / CACHE_FOLDER}"] if cache_only else []
+    )
+    fields = {f.name for f in dataclasses.fields(config_class)}
+    if (amp and "amp" not in fields) or (cache_only and "cache_only" not in fields):
+        raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: faster_rcnn_reid, "
+                              f"qdtrack, siamrpn; --cache-only: faster_rcnn_reid, qdtrack), not to {method!r}")
+    if getattr(config_class, "requires_cache_only", False) and not cache_only:
+        raise TrackbenchError(f"{method} only fills a detection cache: pass --cache-only")
+    return extra

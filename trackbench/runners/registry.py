@@ -1,0 +1,132 @@
+"""Every method ``trackbench run`` knows: ``METHODS`` maps a name to a :class:`MethodSpec`.
+
+A spec says what the method needs (detections, embeddings, a checkpoint, a GPU), its typed default config
+(a frozen dataclass; ``--set key=value`` overrides its fields) and ``run_video(video, config, context) ->
+VideoResult``, the function the launcher calls once per video on its rank.
+
+Adding a method is one entry in ``METHODS`` (keep the dict sorted by name)::
+
+    from trackbench.runners.qdtrack import QDTrackConfig, run_qdtrack_video  # your module
+    METHODS["qdtrack"] = MethodSpec(
+        name="qdtrack", summary="QDTrack (Pang et al. 2021), MMTracking weights",
+        config_class=QDTrackConfig, run_video=run_qdtrack_video,
+        needs_detections=False, needs_checkpoint=True, needs_gpu=False,  # GPU optional -> False
+    )
+
+``run_video`` receives the :class:`~trackbench.runners.dataset.VideoInput` (frame numbers, image paths, fps),
+the config, and a :class:`RunContext` (``device``, ``checkpoint``, ``detections(video)`` to load this video's
+detections, ``on_frames(n)`` for the progress bar); it returns a
+:class:`~trackbench.runners.replay.VideoResult` with MOTChallenge rows. Association trackers use
+:func:`association_method`, which wraps a tracker class into such a function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from trackbench.errors import unknown_name
+from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig
+from trackbench.runners.replay import VideoResult, replay
+from trackbench.runners.sot.methods import NccMethodConfig, SiamRpnMethodConfig, run_ncc_video, run_siamrpn_video
+from trackbench.runners.trackers.botsort import BotSortConfig, BotSortTracker
+from trackbench.runners.trackers.bytetrack import ByteTrackConfig, ByteTrackTracker
+from trackbench.runners.trackers.deepsort import DeepSortConfig, DeepSortTracker
+from trackbench.runners.trackers.ocsort import OcSortConfig, OcSortTracker
+from trackbench.runners.trackers.sort import SortConfig, SortTracker
+from trackbench.runners.trackers.strongsort import StrongSortConfig, StrongSortTracker
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a rank hands to ``run_video``."""
+
+    rank: int
+    world_size: int
+    device: str
+    checkpoint: Path | None
+    detections: Callable[[Any], Any]
+    on_frames: Callable[[int], None]
+    out: Path | None = None  # the run folder (methods that write their own files, e.g. SOT protocols)
+    dataset_path: Path | None = None  # the --dataset given (CocoVID JSON or MOTChallenge split folder)
+    # embeddings for detections that carry none: (video, frame_index, boxes_xyxy) -> (N, D)
+    embedder: Callable[[Any, int, Any], Any] | None = None
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    name: str
+    summary: str
+    config_class: type
+    run_video: Callable[[Any, Any, RunContext], VideoResult]
+    needs_detections: bool = True
+    needs_embeddings: bool = False
+    needs_checkpoint: bool = False
+    needs_gpu: bool = False
+    task: str = "mot"  # "mot": rows -> <video>.txt + results.json; "sot": run_video writes its own files
+
+    def default_config(self):
+        return self.config_class()
+
+
+def association_method(name: str, summary: str, tracker_class, config_class, needs_embeddings: bool = False,
+                       takes_frame_rate: bool = False) -> MethodSpec:
+    def run_video(video, config, context: RunContext) -> VideoResult:
+        tracker = tracker_class(config, frame_rate=video.fps) if takes_frame_rate else tracker_class(config)
+        needs = needs_embeddings or bool(getattr(config, "with_reid", False))
+        return replay(tracker, context.detections(video), video, config, context.on_frames, needs,
+                      context.embedder)
+
+    return MethodSpec(name=name, summary=summary, config_class=config_class, run_video=run_video,
+                      needs_detections=True, needs_embeddings=needs_embeddings)
+
+
+def neural_method(function: str) -> Callable[[Any, Any, RunContext], VideoResult]:
+    """``run_video`` of a neural method: torch and the models are imported only when a video runs."""
+
+    def run_video(video, config, context: RunContext) -> VideoResult:
+        from trackbench.runners import neural
+
+        return getattr(neural, function)(video, config, context)
+
+    return run_video
+
+
+METHODS: dict[str, MethodSpec] = {
+    "botsort": association_method("botsort", "BoT-SORT (Aharon et al. 2022); appearance when with_reid=true",
+                                  BotSortTracker, BotSortConfig, takes_frame_rate=True),
+    "bytetrack": association_method("bytetrack", "ByteTrack (Zhang et al. ECCV 2022)", ByteTrackTracker,
+                                    ByteTrackConfig, takes_frame_rate=True),
+    "deepsort": association_method("deepsort", "DeepSORT (Wojke et al. ICIP 2017), cached embeddings",
+                                   DeepSortTracker, DeepSortConfig, needs_embeddings=True),
+    "faster_rcnn_reid": MethodSpec(
+        name="faster_rcnn_reid", summary="Faster R-CNN R50-FPN detections + DeepSORT ReID embeddings "
+        "(MMTracking MOT17 weights; --set reid_checkpoint=PATH) into a detection cache (--cache-only)",
+        config_class=DetectorReIDMethodConfig, run_video=neural_method("run_detector_reid_video"),
+        needs_detections=False, needs_checkpoint=True),
+    "ncc": MethodSpec(
+        name="ncc", summary="SOT: normalized cross-correlation template matching (OpenCV), CPU reference; "
+        "--protocol ope|vot", config_class=NccMethodConfig, run_video=run_ncc_video, needs_detections=False,
+        task="sot"),
+    "ocsort": association_method("ocsort", "OC-SORT (Cao et al. CVPR 2023)", OcSortTracker, OcSortConfig),
+    "qdtrack": MethodSpec(
+        name="qdtrack", summary="QDTrack (Pang et al. CVPR 2021), MMTracking checkpoints; GPU optional",
+        config_class=QDTrackMethodConfig, run_video=neural_method("run_qdtrack_video"), needs_detections=False,
+        needs_checkpoint=True),
+    "siamrpn": MethodSpec(
+        name="siamrpn", summary="SOT: SiamRPN++ R50 (Li et al. CVPR 2019), MMTracking checkpoints; --protocol "
+        "ope|vot, --set benchmark=lasot|trackingnet|uav123|otb100|vot2018; GPU optional",
+        config_class=SiamRpnMethodConfig, run_video=run_siamrpn_video, needs_detections=False,
+        needs_checkpoint=True, task="sot"),
+    "sort": association_method("sort", "SORT (Bewley et al. ICIP 2016)", SortTracker, SortConfig),
+    "strongsort": association_method("strongsort", "StrongSORT (Du et al. TMM 2023) with ECC and GSI, cached "
+                                     "embeddings", StrongSortTracker, StrongSortConfig, needs_embeddings=True),
+}
+
+
+def get_method(name: str) -> MethodSpec:
+    try:
+        return METHODS[name]
+    except KeyError:
+        raise unknown_name("method", name, METHODS) from None

@@ -1,0 +1,152 @@
+"""The files of a run folder: per-video status files (``.status/<video>.json``), the manifest, the
+MOTChallenge ``<video>.txt`` names, and ``results.json`` joined from the per-video parts the ranks write.
+Everything is written atomically (``trackbench.atomic``)."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import platform
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from trackbench.atomic import write_json_atomic
+from trackbench.errors import InputFileError
+from trackbench.runners.config import config_to_dict
+from trackbench.runners.dataset import Dataset, VideoInput
+
+MANIFEST = "manifest.json"
+RESULTS_JSON = "results.json"
+STATUS_DIR = ".status"
+
+
+def read_status(out: Path) -> dict[str, dict]:
+    folder = out / STATUS_DIR
+    status = {}
+    if folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            try:
+                record = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise InputFileError(path, f"unreadable run status ({exc}); delete it to rerun that video") from exc
+            status[record["video"]] = record
+    return status
+
+
+def status_path(out: Path, video: str) -> Path:
+    return out / STATUS_DIR / f"{video.replace('/', '__')}.json"
+
+
+def result_path(out: Path, video: str) -> Path:
+    return out / f"{video.replace('/', '__')}.txt"
+
+
+def package_versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": platform.python_version()}
+    for name in ("trackbench", "numpy", "scipy", "torch", "opencv-python-headless", "opencv-python"):
+        with contextlib.suppress(metadata.PackageNotFoundError):
+            out[name] = metadata.version(name)
+    return out
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(request: Any, prep: Any, state: str, world: int, backend: str, started: float,
+                    checkpoint_sha: str | None, extra: dict | None = None) -> Path:
+    out = Path(request.out)
+    status = read_status(out)
+    videos = {}
+    for v in prep.dataset.videos:
+        st = status.get(v.name)
+        videos[v.name] = ({k: st[k] for k in ("status", "seconds", "frames", "rank", "error", "notes", "tracks")
+                           if k in st} if st else {"status": "pending"})
+        videos[v.name]["n_frames"] = v.n_frames
+    manifest = {
+        "method": prep.spec.name,
+        "config": config_to_dict(prep.config),
+        "config_hash": prep.config_hash,
+        "checkpoint": str(request.checkpoint) if request.checkpoint else None,
+        "checkpoint_sha256": checkpoint_sha,
+        "dataset": str(request.dataset),
+        "dataset_kind": prep.dataset.kind,
+        "split": request.split,
+        "detections": request.detections if prep.spec.needs_detections else None,
+        "versions": package_versions(),
+        "world_size": world,
+        "backend": backend,
+        "state": state,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
+        "counts": {s: sum(1 for v in videos.values() if v["status"] == s) for s in ("ok", "failed", "pending")},
+        "videos": videos,
+        **(extra or {}),
+    }
+    path = out / MANIFEST
+    write_json_atomic(path, manifest, indent=1)
+    return path
+
+
+# ---- results.json ----------------------------------------------------------------------------------------------
+RESULTS_PARTS = ".results"
+
+
+def _records_json(video: VideoInput, rows: np.ndarray) -> str:
+    """One video's tracks as the comma-joined JSON records of results.json (written by the rank that ran it),
+    with the numbers formatted exactly as in ``<video>.txt`` (``write_mot_txt``: boxes %.3f, score %.6g)."""
+    if len(rows) == 0:
+        return ""
+    frames = rows[:, 0].astype(np.int64)
+    if video.image_ids:
+        image_of = dict(zip(video.frame_numbers.tolist(), (str(i) for i in video.image_ids)))
+        image_str = [image_of.get(f, "null") for f in frames.tolist()]
+    else:
+        image_str = ["null"] * len(rows)
+    classes = rows[:, 7].astype(np.int64)
+    category_str = [str(c) if c >= 0 else "null" for c in classes.tolist()]
+    head = f'{{"video":{json.dumps(video.name)},"video_id":{json.dumps(video.video_id)},"image_id":'
+    template = head + '%s,"frame_id":%d,"instance_id":%d,"bbox":[%.3f,%.3f,%.3f,%.3f],"score":%.6g,"category_id":%s}'
+    columns = zip(image_str, (frames - 1).tolist(), rows[:, 1].astype(np.int64).tolist(), rows[:, 2].tolist(),
+                  rows[:, 3].tolist(), rows[:, 4].tolist(), rows[:, 5].tolist(), rows[:, 6].tolist(), category_str)
+    return ",\n".join([template % c for c in columns])
+
+
+def write_records_part(out: Path, video: VideoInput, rows: np.ndarray) -> None:
+    from trackbench.atomic import write_text_atomic
+
+    write_text_atomic(out / RESULTS_PARTS / f"{video.name.replace('/', '__')}.json", _records_json(video, rows))
+
+
+def assemble_results_json(out: Path, dataset: Dataset, videos: list[str]) -> Path:
+    """All tracks of the finished videos as records ``{video, video_id, image_id, frame_id (0-based),
+    instance_id, bbox [x, y, w, h], score, category_id}`` (``image_id``/``video_id`` null for MOT folders),
+    joined from the per-video parts the ranks wrote (rebuilt from ``<video>.txt`` where a part is missing)."""
+    from trackbench.atomic import atomic_open
+    from trackbench.formats.motchallenge import read_mot_txt
+
+    path = out / RESULTS_JSON
+    with atomic_open(path) as handle:
+        handle.write("[")
+        first = True
+        for name in sorted(videos):
+            part = out / RESULTS_PARTS / f"{name.replace('/', '__')}.json"
+            if part.is_file():
+                text = part.read_text(encoding="utf-8")
+            else:
+                rows = read_mot_txt(result_path(out, name), min_columns=8)[:, :8]
+                text = _records_json(dataset.video(name), rows)
+            if text:
+                handle.write(("" if first else ",") + "\n" + text)
+                first = False
+        handle.write("]\n")
+    return path
