@@ -78,3 +78,17 @@ def test_table_csv_markdown_and_workers(tud, capsys):
     assert "| COMBINED | 55.512 | 62.43 |" in capsys.readouterr().out
     assert main(args) == 0
     assert "COMBINED" in capsys.readouterr().out
+
+
+def test_several_trackers_and_a_seqmap_in_one_call(tud, tmp_path, capsys):
+    import shutil as _shutil
+
+    _shutil.copytree(tud / "trackers/tud_tracker", tud / "trackers/copy")
+    seqmap = tmp_path / "seqmap.txt"
+    seqmap.write_text("name\nTUD-Campus\n")
+    assert main(["eval", "--benchmark", "MOT15", "--gt", str(tud / "gt"), "--results", str(tud / "trackers/tud_tracker"),
+                 str(tud / "trackers/copy"), "--seqmap", str(seqmap), "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)["trackers"]
+    assert sorted(out) == ["copy", "tud_tracker"]
+    assert list(out["copy"]["sequences"]) == ["TUD-Campus"]
+    assert out["copy"]["combined"] == out["tud_tracker"]["combined"]

@@ -2,6 +2,15 @@
 
 Families: HOTA, CLEAR, Identity, Count. Values are TrackEval's internal values (fractions, not percent);
 per-alpha fields are arrays of 19.
+
+py-motmetrics, the other tool people use, agrees where the definitions coincide and differs where they do not
+(tested on the real MOT15 TUD files in tests/metrics/test_mot_eval_realdata.py):
+- IDF1/IDP/IDR: the same global one-to-one id matching at IoU >= 0.5, so the same numbers.
+- MOTA, IDSW, Frag, MT/PT/ML: the same CLEAR matching (continue the previous match when IoU >= 0.5, else
+  Hungarian on IoU), so the same numbers on data without preprocessing (MOT15). On MOT16/17/20 TrackEval first
+  removes tracker boxes matched to distractor classes and keeps only non-zero-marked pedestrians; motmetrics'
+  MOTChallenge loader only filters gt by its confidence column, so its MOTA differs there.
+- MOTP: motmetrics reports the mean distance 1 - IoU of matches, TrackEval the mean IoU (so MOTP_mm = 1 - MOTP).
 """
 
 from __future__ import annotations
