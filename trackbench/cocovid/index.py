@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from trackbench.errors import InputFileError
+from trackbench.jsonfile import read_json
 
 
 @dataclass
@@ -38,13 +38,7 @@ def _require(record: dict, keys: tuple[str, ...], path: Path, what: str, index: 
 def load_cocovid(path: str | Path) -> CocoVid:
     """Load and index a CocoVID JSON; missing sections or keys are errors naming the record."""
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError as exc:
-        raise InputFileError(path, "file not found") from exc
-    except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+    data = read_json(path, "CocoVID file")
     if not isinstance(data, dict):
         raise InputFileError(path, "expected a JSON object with videos, images, annotations, categories")
     for section in ("videos", "images", "annotations", "categories"):

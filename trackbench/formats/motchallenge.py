@@ -6,7 +6,6 @@ the file, the line and the problem.
 
 from __future__ import annotations
 
-import io
 import warnings
 from pathlib import Path
 

@@ -13,7 +13,6 @@ names the first bad record.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,21 +21,14 @@ from typing import Any
 import numpy as np
 
 from trackbench.errors import InputFileError
+from trackbench.jsonfile import read_json
 from trackbench.metrics.ap_rle import bad_compressed_rles
 
 
 def read_results_json(path: str | Path) -> list[dict[str, Any]]:
     """Load a results file: a JSON list of records (an empty list is valid: no detections)."""
     path = Path(path)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError as exc:
-        raise InputFileError(path, "results file not found") from exc
-    except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"invalid JSON: {exc.msg}", exc.lineno) from exc
-    except UnicodeDecodeError as exc:
-        raise InputFileError(path, "not a UTF-8 text file") from exc
+    data = read_json(path, "results file")
     if not isinstance(data, list):
         raise InputFileError(path, f"expected a JSON list of result records, got {type(data).__name__}")
     for i, record in enumerate(data):

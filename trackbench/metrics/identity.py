@@ -9,26 +9,13 @@ TrackEval's one big (num_gt_ids + num_tracker_ids)^2 Hungarian problem. Combined
 from __future__ import annotations
 
 import numpy as np
+from trackbench.metrics.components import component_labels
 from trackbench.metrics.lsa import linear_sum_assignment
 
 from trackbench.metrics.mot_data import SequenceData
 
 IDENTITY_FIELDS = ("IDF1", "IDR", "IDP", "IDTP", "IDFN", "IDFP")
 THRESHOLD = 0.5
-
-
-def component_labels(a: np.ndarray, b: np.ndarray, n_nodes: int) -> np.ndarray:
-    """Connected-component label (smallest node index) of each node of the undirected graph with edges (a, b)."""
-    label = np.arange(n_nodes)
-    while True:
-        low = np.minimum(label[a], label[b])
-        new = label.copy()
-        np.minimum.at(new, a, low)
-        np.minimum.at(new, b, low)
-        new = new[new]  # pointer jumping: follow labels to their own labels
-        if np.array_equal(new, label):
-            return label
-        label = new
 
 
 def max_weight_matching_value(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, n_rows: int, n_cols: int) -> float:

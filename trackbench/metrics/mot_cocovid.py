@@ -9,7 +9,6 @@ objects, and are left out. Results: a CocoVID-style results JSON, either a list 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -18,6 +17,7 @@ import numpy as np
 
 from trackbench.cocovid.index import CocoVid, load_cocovid
 from trackbench.errors import InputFileError
+from trackbench.jsonfile import read_json
 from trackbench.metrics.mot_data import SequenceData, subset_sequence
 from trackbench.metrics.mot_eval import FAMILIES
 from trackbench.metrics.similarity import overlapping_pairs_by_frame
@@ -33,13 +33,7 @@ class CocoVidTrackerResult:
 
 def read_results_json(path: Path, gt: CocoVid) -> np.ndarray:
     """Rows (image_id, track_id, x, y, w, h, score, category_id), validated against the gt's images/categories."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except FileNotFoundError as exc:
-        raise InputFileError(path, "results file not found") from exc
-    except json.JSONDecodeError as exc:
-        raise InputFileError(path, f"invalid JSON: {exc.msg}", exc.lineno) from exc
+    data = read_json(path, "results file")
     records = data.get("annotations") if isinstance(data, dict) else data
     if not isinstance(records, list):
         raise InputFileError(path, "expected a list of result records or {'annotations': [...]}")
