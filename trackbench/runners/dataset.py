@@ -4,13 +4,13 @@ detections are."""
 
 from __future__ import annotations
 
-import configparser
 import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from trackbench.formats.mot_layout import read_seqinfo
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.detections import (
     VideoDetections,
@@ -58,39 +58,25 @@ class Dataset:
         raise KeyError(name)
 
 
-def _read_seqinfo(path: Path) -> dict[str, str]:
-    parser = configparser.ConfigParser()
-    try:
-        parser.read_string(path.read_text(encoding="utf-8-sig"))
-    except configparser.Error as exc:
-        raise InputFileError(path, f"not an ini file: {exc}") from exc
-    if "Sequence" not in parser:
-        raise InputFileError(path, "no [Sequence] section")
-    return {k.lower(): v for k, v in parser["Sequence"].items()}
-
-
 def _mot_video(seq: Path) -> VideoInput:
     info_path = seq / "seqinfo.ini"
     det = seq / "det" / "det.txt"
     gt = seq / "gt" / "gt.txt"
-    info = _read_seqinfo(info_path) if info_path.is_file() else {}
-    if "seqlength" in info:
-        try:
-            length = int(info["seqlength"])
-        except ValueError:
-            raise InputFileError(info_path, f"seqLength is not an integer: {info['seqlength']!r}") from None
+    info = read_seqinfo(info_path) if info_path.is_file() else None
+    if info is not None:
+        length = info.seq_length
     elif det.is_file():  # no seqinfo: the last frame with a detection
         frames = np.loadtxt(det, delimiter=",", usecols=0, ndmin=1) if det.stat().st_size else np.zeros(0)
         length = int(frames.max()) if len(frames) else 0
     else:
         raise InputFileError(seq, "neither seqinfo.ini (seqLength) nor det/det.txt to learn the frame count")
     numbers = np.arange(1, length + 1)
-    im_dir = seq / info.get("imdir", "img1")
-    ext = info.get("imext", ".jpg")
+    im_dir = seq / ((info.im_dir if info else None) or "img1")
+    ext = (info.im_ext if info else None) or ".jpg"
     paths = tuple(im_dir / f"{i:06d}{ext}" for i in numbers) if im_dir.is_dir() else None
-    return VideoInput(name=info.get("name", seq.name), frame_numbers=numbers, fps=float(info.get("framerate", 30)),
-                      width=int(info["imwidth"]) if "imwidth" in info else None,
-                      height=int(info["imheight"]) if "imheight" in info else None, image_paths=paths,
+    return VideoInput(name=info.name if info else seq.name, frame_numbers=numbers,
+                      fps=(info.frame_rate if info and info.frame_rate else 30.0),
+                      width=info.width if info else None, height=info.height if info else None, image_paths=paths,
                       det_path=det if det.is_file() else None, gt_path=gt if gt.is_file() else None,
                       extra={"folder": str(seq)})
 
