@@ -20,53 +20,49 @@ CLEAR_SUMMED = CLEAR_INT_FIELDS + ("MOTP_sum",)
 THRESHOLD = 0.5
 
 
+def previous_rows(data: SequenceData, processed_index: np.ndarray) -> np.ndarray:
+    """For each gt row, the row of the same gt id in the previous evaluated frame (one with both gt and tracker
+    boxes; TrackEval skips the others), or -1."""
+    p = processed_index[data.gt_frame]
+    order = np.lexsort((p, data.gt_id))
+    prev = np.full(len(order), -1, dtype=np.int64)
+    same = (data.gt_id[order][1:] == data.gt_id[order][:-1]) & (p[order][1:] == p[order][:-1] + 1)
+    prev[order[1:][same]] = order[:-1][same]
+    return prev
+
+
 def clear_matches(data: SequenceData, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
-    """The matched (gt row, tracker row) pairs of the whole sequence, sorted by frame."""
+    """The matched (gt row, tracker row) pairs of the whole sequence, sorted by frame.
+
+    A candidate (IoU >= 0.5) whose gt row and tracker row have no other candidate is matched in every frame.
+    Frames with competing candidates are solved in time order exactly as TrackEval does (Hungarian on the full
+    frame matrix, 1000 for continuing the previous evaluated frame's match, plus IoU).
+    """
     cand = data.pair_sim >= threshold - EPS
     c_gt, c_tr, c_sim = data.pair_gt[cand], data.pair_tr[cand], data.pair_sim[cand]
     c_frame = data.gt_frame[c_gt]
     trivial, conflicts = trivial_and_conflicts(c_frame, c_gt, c_tr)
-    if len(conflicts) == 0:
-        return c_gt[trivial], c_tr[trivial]
-    T = data.num_timesteps
-    gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
-    processed = np.flatnonzero((gs.counts > 0) & (ts.counts > 0))
-    # Matches of each frame, filled in time order: trivial frames up front, conflict frames as they are solved.
-    match_gt: dict[int, np.ndarray] = {}
-    match_tr: dict[int, np.ndarray] = {}
-    t_frames = c_frame[trivial]
-    t_gt, t_tr = c_gt[trivial], c_tr[trivial]
-    bounds = np.searchsorted(t_frames, processed)
-    bounds_end = np.searchsorted(t_frames, processed, side="right")
-    position = {int(f): i for i, f in enumerate(processed)}
-    conflict_set = set(int(f) for f in conflicts)
-    prev_tr_of_gt = np.full(data.num_gt_ids, -1, dtype=np.int64)
-    solved_gt, solved_tr = [], []
-    for f in conflicts:
-        f = int(f)
-        p = position[f]
-        prev_tr_of_gt[:] = -1
-        if p > 0:
-            pf = int(processed[p - 1])
-            if pf in conflict_set:
-                pg, pt = match_gt[pf], match_tr[pf]
-            else:
-                pg, pt = t_gt[bounds[p - 1]:bounds_end[p - 1]], t_tr[bounds[p - 1]:bounds_end[p - 1]]
-            prev_tr_of_gt[data.gt_id[pg]] = data.tr_id[pt]
-        g0, t0 = gs.start[f], ts.start[f]
-        in_frame = slice(np.searchsorted(c_frame, f), np.searchsorted(c_frame, f, side="right"))
-        rows, cols = c_gt[in_frame] - g0, c_tr[in_frame] - t0
-        cont = data.tr_id[t0 + cols] == prev_tr_of_gt[data.gt_id[g0 + rows]]
-        scores = 1000 * cont + c_sim[in_frame]
-        mr, mc, matrix = solve_frame(int(gs.counts[f]), int(ts.counts[f]), rows, cols, scores)
-        ok = matrix[mr, mc] > 0 + EPS
-        match_gt[f], match_tr[f] = mr[ok] + g0, mc[ok] + t0
-        solved_gt.append(match_gt[f])
-        solved_tr.append(match_tr[f])
-    all_gt = np.concatenate([t_gt] + solved_gt)
-    all_tr = np.concatenate([t_tr] + solved_tr)
-    order = np.argsort(data.gt_frame[all_gt], kind="stable")
-    return all_gt[order], all_tr[order]
+    matched_tr = np.full(data.num_gt_dets, -1, dtype=np.int64)  # tracker row matched to each gt row
+    matched_tr[c_gt[trivial]] = c_tr[trivial]
+    if len(conflicts):
+        T = data.num_timesteps
+        gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
+        processed_index = np.cumsum((gs.counts > 0) & (ts.counts > 0)) - 1
+        prev_row = previous_rows(data, processed_index)
+        lo = np.searchsorted(c_frame, conflicts).tolist()
+        hi = np.searchsorted(c_frame, conflicts, side="right").tolist()
+        tr_id = data.tr_id
+        for f, a, b in zip(conflicts.tolist(), lo, hi):
+            g, t = c_gt[a:b], c_tr[a:b]
+            prev_match = matched_tr[np.maximum(prev_row[g], 0)]
+            cont = (prev_row[g] >= 0) & (prev_match >= 0) & (tr_id[prev_match] == tr_id[t])
+            g0, t0 = int(gs.start[f]), int(ts.start[f])
+            mr, mc, matrix = solve_frame(int(gs.counts[f]), int(ts.counts[f]), g - g0, t - t0,
+                                         1000 * cont + c_sim[a:b])
+            ok = matrix[mr, mc] > 0 + EPS
+            matched_tr[mr[ok] + g0] = mc[ok] + t0
+    m_gt = np.flatnonzero(matched_tr >= 0)
+    return m_gt, matched_tr[m_gt]
 
 
 def clear_for_sequence(data: SequenceData, threshold: float = THRESHOLD) -> dict[str, float]:
