@@ -99,9 +99,14 @@ def main() -> None:
         n_gt = count_rows(gt, "*/gt/gt.txt")
         n_tr = count_rows(trackers / tracker, "*.txt")
         print(f"\n== {size}: {len(seqs)} sequences, {n_gt} gt rows, {n_tr} tracker rows")
-        ours = run_measured([py, "-m", "trackbench", "eval", "--benchmark", benchmark, "--gt", str(gt),
-                             "--results", str(trackers / tracker), "--format", "json"])
-        print(f"trackbench: wall {ours['wall']:.2f} s  cpu {ours['cpu']:.2f} s  peak RSS {ours['rss_mib']:.0f} MiB")
+        cmd = [py, "-m", "trackbench", "eval", "--benchmark", benchmark, "--gt", str(gt), "--results",
+               str(trackers / tracker), "--format", "json"]
+        ours = run_measured(cmd)
+        print(f"trackbench (default: one process per core, {os.cpu_count()} cores): wall {ours['wall']:.2f} s  "
+              f"cpu {ours['cpu']:.2f} s  peak RSS {ours['rss_mib']:.0f} MiB")
+        single = run_measured(cmd + ["--workers", "1"])
+        print(f"trackbench --workers 1: wall {single['wall']:.2f} s  cpu {single['cpu']:.2f} s  "
+              f"peak RSS {single['rss_mib']:.0f} MiB")
         if args.skip_oracle:
             continue
         oracle_json = args.work / f"{size}_trackeval.json"
@@ -109,7 +114,8 @@ def main() -> None:
                            benchmark, str(oracle_json)])
         print(f"TrackEval:  wall {te['wall']:.2f} s  cpu {te['cpu']:.2f} s  peak RSS {te['rss_mib']:.0f} MiB")
         same, worst, bad = compare(json.loads(ours["stdout"])["trackers"][tracker], json.loads(oracle_json.read_text()))
-        print(f"ratio (TrackEval / trackbench): wall {te['wall'] / ours['wall']:.1f}x  cpu {te['cpu'] / ours['cpu']:.1f}x")
+        print(f"ratio (TrackEval / trackbench): wall {te['wall'] / ours['wall']:.1f}x (default), "
+              f"{te['wall'] / single['wall']:.1f}x (--workers 1); cpu {te['cpu'] / single['cpu']:.1f}x (--workers 1)")
         print(f"identical (every field, |diff| <= 1e-12): {same}; largest |diff| {worst:.3g}"
               + ("" if same else f"; first differences: {bad[:5]}"))
 

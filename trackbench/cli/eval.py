@@ -44,7 +44,7 @@ class EvalOptions:
     metrics: list[str] | None
     protocol: str | None
     convention: str | None
-    workers: int
+    workers: int | None
     out: Path | None
     format: OutputFormat
     plots: bool
@@ -75,7 +75,9 @@ def eval_command(
     convention: Annotated[
         Optional[str], typer.Option("--convention", help="SOT: 'official' (default) or 'pytracking'.")
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes over sequences.")] = 1,
+    workers: Annotated[
+        Optional[int], typer.Option("--workers", min=1, help="Worker processes over sequences (default: one per CPU core, at most 4).")
+    ] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write summary files and a JSON record here.")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="How to print the results.")] = OutputFormat.table,
     plots: Annotated[bool, typer.Option("--plots", help="Write PNG plots into --out.")] = False,

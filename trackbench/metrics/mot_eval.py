@@ -115,6 +115,8 @@ def evaluate_mot(
         on_total(len(jobs))
     results = {name: TrackerResult(name) for name in tracker_names}
     if workers > 1 and len(jobs) > 1:
+        # largest sequences first, so the processes finish together
+        jobs.sort(key=lambda j: -(j.gt_path.stat().st_size + j.tracker_path.stat().st_size))
         with mp.get_context("fork").Pool(min(workers, len(jobs))) as pool:
             outputs = []
             for out in pool.imap_unordered(_run_job, jobs):
