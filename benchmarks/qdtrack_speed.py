@@ -10,12 +10,22 @@ model. There is no oracle to run here (MMTracking is not installed); the referen
 
     python benchmarks/qdtrack_speed.py --frames 3           # CPU: a few minutes on a shared 2-core machine
     python benchmarks/qdtrack_speed.py --frames 200 --no-cpu  # GPU machine
+    python benchmarks/qdtrack_speed.py --scaling 8 --videos 16 --frames 100   # `trackbench run --gpus 1` vs 8
+
+``--scaling N`` times ``trackbench run qdtrack`` end to end (launcher, frame workers, model, tracker, result
+files) over a multi-video CocoVID set made of the clip's frames, with 1 rank and with N ranks (``--gpus N``
+when N GPUs exist, else ``--workers N`` CPU processes), and prints the speed-up against the 0.9 N target.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -104,6 +114,64 @@ def time_qdtrack(model, frames, device: str, amp: bool, warmup: int) -> tuple[fl
     return fps, peak, n_dets
 
 
+def make_video_set(root: Path, frames: list[np.ndarray], videos: int) -> Path:
+    """A CocoVID file of ``videos`` videos, each the benchmark frames in order (JPEG), for the launcher."""
+    images, records = [], []
+    for v in range(videos):
+        name = f"video-{v:02d}"
+        (root / "imgs" / name).mkdir(parents=True, exist_ok=True)
+        height, width = frames[0].shape[:2]
+        records.append({"id": v + 1, "name": name, "width": width, "height": height, "fps": 30})
+        for f, frame in enumerate(frames):
+            file_name = f"{name}/{f:06d}.jpg"
+            cv2.imwrite(str(root / "imgs" / file_name), frame)
+            images.append({"id": len(images) + 1, "video_id": v + 1, "file_name": file_name, "width": width,
+                           "height": height, "frame_id": f})
+    ann = root / "ann.json"
+    ann.write_text(json.dumps({"videos": records, "images": images, "annotations": [],
+                               "categories": [{"id": 1, "name": "pedestrian"}]}))
+    return ann
+
+
+def time_run(ann: Path, checkpoint: Path, out: Path, ranks: int, gpus: bool, amp: bool) -> float:
+    """Wall seconds of one ``trackbench run qdtrack`` with ``ranks`` processes (fresh process, as a user)."""
+    cmd = [sys.executable, "-m", "trackbench", "run", "qdtrack", "--dataset", str(ann), "--img-root",
+           str(ann.parent / "imgs"), "--out", str(out), "--checkpoint", str(checkpoint),
+           "--gpus" if gpus else "--workers", str(ranks)] + (["--amp"] if amp else [])
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    seconds = time.perf_counter() - start
+    if proc.returncode != 0:
+        raise SystemExit(f"trackbench run failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    return seconds
+
+
+def scaling(args, frames: list[np.ndarray]) -> None:
+    from trackbench.runners.models.checkpoint import export_state_dict
+
+    gpus = torch.cuda.is_available() and torch.cuda.device_count() >= args.scaling
+    with tempfile.TemporaryDirectory(prefix="qdtrack_scaling_") as tmp:
+        root = Path(tmp)
+        ann = make_video_set(root, frames, args.videos)
+        checkpoint = args.checkpoint
+        if checkpoint is None:
+            checkpoint = root / "qdtrack_random.pth"
+            torch.save({"state_dict": export_state_dict(QDTrackModel(), "qdtrack")}, checkpoint)
+        total = args.videos * len(frames)
+        kind = "GPUs" if gpus else "CPU processes"
+        print(f"scaling: {args.videos} videos x {len(frames)} frames, ranks on {kind}, "
+              f"{'amp' if args.amp_scaling else 'fp32'}")
+        one = time_run(ann, checkpoint, root / "run1", 1, gpus, args.amp_scaling)
+        many = time_run(ann, checkpoint, root / f"run{args.scaling}", args.scaling, gpus, args.amp_scaling)
+        speedup = one / many
+        print(f"{'ranks':<8} {'seconds':>9} {'frames/s':>9}")
+        print(f"{1:<8} {one:>9.1f} {total / one:>9.2f}")
+        print(f"{args.scaling:<8} {many:>9.1f} {total / many:>9.2f}")
+        target = 0.9 * args.scaling
+        print(f"speed-up {speedup:.2f} vs target {target:.2f} (0.9 N): ratio {speedup / target:.2f} "
+              "(wall time includes process start and model loading)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=3, help="timed frames per setting (default 3)")
@@ -113,9 +181,15 @@ def main() -> None:
     parser.add_argument("--checkpoint", type=Path, default=None, help="MMTracking QDTrack .pth (optional)")
     parser.add_argument("--no-cpu", action="store_true", help="skip the CPU timings")
     parser.add_argument("--no-amp", action="store_true", help="skip the --amp timings")
+    parser.add_argument("--scaling", type=int, default=0, help="time `trackbench run` with 1 and N ranks")
+    parser.add_argument("--videos", type=int, default=4, help="videos in the --scaling set (default 4)")
+    parser.add_argument("--amp-scaling", action="store_true", help="run the --scaling timings with --amp")
     args = parser.parse_args()
 
     frames, source = load_frames(args.video, args.frames)
+    if args.scaling:
+        scaling(args, frames)
+        return
     torch.manual_seed(0)
     devices = ([] if args.no_cpu else ["cpu"]) + (["cuda"] if torch.cuda.is_available() else [])
     print(f"QDTrack R50-FPN speed at MOT17 scale 1088x1088, {args.frames} timed frames (+{args.warmup} warm-up), "

@@ -174,3 +174,35 @@ def test_reid_crops_and_batched_embeddings():
     assert full.shape == (3, 16)
     torch.testing.assert_close(full, split, atol=1e-5, rtol=1e-5)
     assert embed_boxes(reid, img, torch.zeros((0, 4)), (64, 96)).shape == (0, 16)
+
+
+def test_rpn_proposals_top_k_per_level_nms_within_levels_and_size_filter():
+    from trackbench.runners.models.rpn import RPNHead
+
+    gen = AnchorGenerator((4, 8), (1.0,), (2.0,))  # one 8x8 anchor per cell at stride 4, 16x16 at stride 8
+    head = RPNHead(4, 4, gen, RPNTestConfig(nms_pre=3, max_per_img=10, iou_threshold=0.5, min_bbox_size=0.0))
+    # level 0: a 1x4 row of cells (anchors centred at x = 0, 4, 8, 12); level 1: one cell at the origin
+    logits0 = torch.tensor([[[4.0, 3.0, 2.0, 1.0]]])  # (A=1, H=1, W=4)
+    logits1 = torch.tensor([[[2.5]]])
+    zeros0, zeros1 = torch.zeros(4, 1, 4), torch.zeros(4, 1, 1)
+    anchors = gen.grid_anchors([(1, 4), (1, 1)])
+    dets = head._single([logits0, logits1], [zeros0, zeros1], anchors, (64, 64))
+    # level 0 keeps its top 3 (x = 0, 4, 8); anchors 4 px apart overlap by IoU 4*8/(2*64-32) = 1/3 < 0.5: all kept;
+    # the level-1 anchor covers the same place but is suppressed only within its own level: kept too
+    assert dets[:, 4].tolist() == pytest.approx(torch.sigmoid(torch.tensor([4.0, 3.0, 2.5, 2.0])).tolist())
+    torch.testing.assert_close(dets[2, :4], torch.tensor([-8.0, -8.0, 8.0, 8.0]))
+    strict = RPNHead(4, 4, gen, RPNTestConfig(nms_pre=3, max_per_img=2, iou_threshold=0.3, min_bbox_size=10.0))
+    kept = strict._single([logits0, logits1], [zeros0, zeros1], anchors, (64, 64))
+    # 8-px anchors are not larger than min_bbox_size 10: only the 16-px level-1 anchor survives
+    assert kept.shape == (1, 5) and kept[0, 4].item() == pytest.approx(torch.sigmoid(torch.tensor(2.5)).item())
+
+
+def test_qdtrack_embeddings_are_taken_at_the_detections_in_input_coordinates():
+    torch.manual_seed(1)
+    model = QDTrackModel(TINY_QD).eval()
+    frame = preprocess_bgr(random_frame(64, 80, 3), PreprocessConfig(scale=(96, 96)))
+    images = stack_frames([frame])
+    (dets, _, embeds), = model.detect_and_embed(images, [frame.img_shape], [frame.scale_factor])
+    feats = model.detector.extract_feat(images)
+    direct = model.embed(feats, [dets[:, :4] * torch.tensor(frame.scale_factor)])
+    torch.testing.assert_close(embeds, direct)

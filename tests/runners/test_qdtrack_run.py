@@ -109,3 +109,27 @@ def test_track_command_errors_are_one_line(tiny, tmp_path, capsys):
     assert main(["track", str(tmp_path / "none.mp4"), "--method", "sort", "--checkpoint", str(tiny["qdtrack"]),
                  "--out", str(tmp_path / "o.mp4")]) == 2
     assert "unknown method 'sort' for trackbench track; valid: qdtrack" in capsys.readouterr().err
+
+
+def test_regression_frame_workers_do_not_deadlock_after_torch_threads_ran(tiny):
+    """Frame-decoding workers forked from a process whose OpenMP/OpenCV thread pools had run could hang (seen
+    when a rank ran its second video); they now come from a clean forkserver."""
+    import threading
+
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        torch.nn.functional.conv2d(torch.randn(1, 8, 64, 64), torch.randn(8, 8, 3, 3))  # runs the thread pool
+        cv2.resize(np.zeros((1080, 1920, 3), np.uint8), (960, 540))
+        paths = sorted((tiny["imgs"] / "cam-a").glob("*.jpg"))
+        got: list = []
+        worker = threading.Thread(target=lambda: got.extend(
+            neural.frame_batches(neural.FrameFiles(paths, MOT17_CAFFE), 1, 2)), daemon=True)
+        worker.start()
+        worker.join(timeout=120)
+        assert not worker.is_alive(), "frame workers hung"
+        assert [b[0][0] for b in got] == [0, 1, 2]
+    finally:
+        torch.set_num_threads(before)

@@ -181,7 +181,7 @@ def _run_video(video: VideoInput, prep: Prepared, request: RunRequest, rank: int
     context = RunContext(rank=rank, world_size=world, device=device, checkpoint=request.checkpoint,
                          detections=lambda v: load_detections(prep.dataset, v, request.detections),
                          on_frames=on_frames, out=out, dataset_path=Path(request.dataset))
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     record: dict[str, Any] = {"video": video.name, "rank": rank}
     try:
         result = prep.spec.run_video(video, prep.config, context)
@@ -195,7 +195,8 @@ def _run_video(video: VideoInput, prep: Prepared, request: RunRequest, rank: int
         record.update(status="ok", tracks=int(len(np.unique(rows[:, 1]))), notes=result.notes)
     except Exception as exc:  # one failing video must not stop the others; it is reported and listed
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
-    record.update(seconds=round(time.perf_counter() - start, 4), frames=video.n_frames)
+    record.update(seconds=round(time.perf_counter() - start, 4),
+                  cpu_seconds=round(time.process_time() - cpu_start, 4), frames=video.n_frames)
     write_json_atomic(status_path(out, video.name), record, indent=1)
     if reported[0] < video.n_frames:
         store.add("frames", video.n_frames - reported[0])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import multiprocessing
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -73,11 +74,27 @@ def _worker_init(_: int) -> None:
     torch.set_num_threads(1)
 
 
+_FORKSERVER: list = []
+
+
+def _worker_context():
+    """Workers come from a ``forkserver``: a clean process that has never run OpenMP or OpenCV threads, so the
+    workers cannot inherit a thread pool's locks mid-operation (forking the rank itself can deadlock them once
+    it has run the model). The server starts once per process; each worker is a cheap fork of it. As with
+    ``spawn``, a script that runs videos must guard its entry point with ``if __name__ == "__main__":``."""
+    if not _FORKSERVER:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["trackbench.runners.neural"])
+        _FORKSERVER.append(context)
+    return _FORKSERVER[0]
+
+
 def frame_batches(dataset: torch.utils.data.Dataset, batch_size: int, workers: int) -> Iterator[list]:
     """Batches of ``(index, PreparedFrame)`` in order; decoding happens in ``workers`` processes (0: here)."""
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=max(1, batch_size), shuffle=False, num_workers=max(0, workers), collate_fn=_as_list,
-        worker_init_fn=_worker_init if workers > 0 else None, multiprocessing_context="fork" if workers > 0 else None,
+        worker_init_fn=_worker_init if workers > 0 else None,
+        multiprocessing_context=_worker_context() if workers > 0 else None,
     )
     yield from loader
 
@@ -121,21 +138,23 @@ def _cached(kind: str, path: Path, device: str, build) -> torch.nn.Module:
 def load_qdtrack(path: Path, device: str = "cpu") -> QDTrackModel:
     def build(p: Path) -> QDTrackModel:
         state = read_state_dict(p)
-        return load_checkpoint(QDTrackModel(qdtrack_config_from_state(state)), p, "qdtrack")
+        return load_checkpoint(QDTrackModel(qdtrack_config_from_state(state)), p, "qdtrack", state)
 
     return _cached("qdtrack", path, device, build)
 
 
 def load_faster_rcnn(path: Path, device: str = "cpu") -> FasterRCNN:
     def build(p: Path) -> FasterRCNN:
-        return load_checkpoint(FasterRCNN(faster_rcnn_config_from_state(read_state_dict(p))), p, "faster_rcnn")
+        state = read_state_dict(p)
+        return load_checkpoint(FasterRCNN(faster_rcnn_config_from_state(state)), p, "faster_rcnn", state)
 
     return _cached("faster_rcnn", path, device, build)
 
 
 def load_reid(path: Path, device: str = "cpu") -> ReIDModel:
     def build(p: Path) -> ReIDModel:
-        return load_checkpoint(ReIDModel(reid_config_from_state(read_state_dict(p))), p, "reid")
+        state = read_state_dict(p)
+        return load_checkpoint(ReIDModel(reid_config_from_state(state)), p, "reid", state)
 
     return _cached("reid", path, device, build)
 

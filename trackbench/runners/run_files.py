@@ -70,7 +70,7 @@ def write_manifest(request: Any, prep: Any, state: str, world: int, backend: str
     videos = {}
     for v in prep.dataset.videos:
         st = status.get(v.name)
-        videos[v.name] = ({k: st[k] for k in ("status", "seconds", "frames", "rank", "error", "notes", "tracks")
+        videos[v.name] = ({k: st[k] for k in ("status", "seconds", "cpu_seconds", "frames", "rank", "error", "notes", "tracks")
                            if k in st} if st else {"status": "pending"})
         videos[v.name]["n_frames"] = v.n_frames
     manifest = {

@@ -137,10 +137,13 @@ def _source_of(model_key: str, mapping: KeyMap) -> str:
     return model_key
 
 
-def load_checkpoint(model: nn.Module, path: str | Path, map_name: str) -> nn.Module:
-    """Load ``path`` into ``model`` strictly through ``KEY_MAPS[map_name]``; the file is named in errors."""
+def load_checkpoint(
+    model: nn.Module, path: str | Path, map_name: str, state: Mapping[str, torch.Tensor] | None = None
+) -> nn.Module:
+    """Load ``path`` (or its already read ``state``) into ``model`` strictly through ``KEY_MAPS[map_name]``;
+    the file is named in errors."""
     mapping = key_map(map_name)
-    state = read_state_dict(path)
+    state = read_state_dict(path) if state is None else state
     try:
         mapped = map_state_dict(state, model, mapping)
     except TrackbenchError as exc:
