@@ -7,18 +7,16 @@ Prints one row per results file (table, csv, markdown) or the JSON record
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from trackbench.atomic import write_json_atomic, write_text_atomic
 from trackbench.cli.eval import EvalOptions
 from trackbench.cli.options import OutputFormat
+from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar
 from trackbench.errors import TrackbenchError
 from trackbench.metrics.ap_tasks import load_gt, resolve_metrics, score_results
@@ -82,24 +80,7 @@ def render(record: dict, fmt: OutputFormat) -> str:
     if fmt is OutputFormat.json:
         return json.dumps({k: record[k] for k in ("task", "gt", "metrics", "trackers")}, allow_nan=False) + "\n"
     header, rows = _rows(record)
-    if fmt is OutputFormat.csv:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return buf.getvalue()
-    if fmt is OutputFormat.markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines) + "\n"
-    table = Table(title=f"{record['task'].upper()} AP (fractions; '-' = undefined)")
-    for h in header:
-        table.add_column(h, justify="left" if h == "Tracker" else "right")
-    for r in rows:
-        table.add_row(*r)
-    console = Console(file=io.StringIO(), width=160, force_terminal=False)
-    console.print(table)
-    return console.file.getvalue()
+    return render_rows(header, rows, fmt.value, title=f"{record['task'].upper()} AP (fractions; '-' = undefined)", width=160)
 
 
 def run_eval(options: EvalOptions) -> int:

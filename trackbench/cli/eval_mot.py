@@ -11,6 +11,7 @@ from rich.table import Table
 
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
+from trackbench.cli.tables import rows_to_csv, rows_to_markdown
 from trackbench.errors import TrackbenchError
 from trackbench.metrics import mot_report
 from trackbench.metrics.mot_benchmarks import check_benchmark_name
@@ -77,10 +78,10 @@ def render_results(results, families: list[str], options, cls: str = "pedestrian
             header = ["sequence"] + fields
             rows = mot_report.summary_rows(result, fields)
             if options.format == OutputFormat.csv:
-                print(mot_report.rows_to_csv(["tracker"] + header, [[result.name] + r for r in rows]), end="")
+                print(rows_to_csv(["tracker"] + header, [[result.name] + r for r in rows]), end="")
             elif options.format == OutputFormat.markdown:
                 print(f"### {result.name}\n")
-                print(mot_report.rows_to_markdown(header, rows))
+                print(rows_to_markdown(header, rows))
             else:
                 table = Table(*header, title=f"{result.name} ({cls}, values in %)", title_justify="left")
                 for row in rows[:-1]:

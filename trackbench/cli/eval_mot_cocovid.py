@@ -11,6 +11,7 @@ from rich.table import Table
 from trackbench.atomic import write_json_atomic
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
+from trackbench.cli.tables import rows_to_csv, rows_to_markdown
 from trackbench.errors import TrackbenchError
 from trackbench.metrics import mot_report
 from trackbench.metrics.mot_cocovid import evaluate_cocovid
@@ -48,9 +49,9 @@ def run_eval_cocovid(options) -> int:
                 flat = {k: v for fam in fams.values() for k, v in fam.items()}
                 rows.append([r.name, label] + [mot_report.summary_value(f, flat[f]) for f in fields])
         if options.format == OutputFormat.csv:
-            print(mot_report.rows_to_csv(header, rows), end="")
+            print(rows_to_csv(header, rows), end="")
         elif options.format == OutputFormat.markdown:
-            print(mot_report.rows_to_markdown(header, rows))
+            print(rows_to_markdown(header, rows))
         else:
             table = Table(*header, title="CocoVID (values in %)", title_justify="left")
             for row in rows:

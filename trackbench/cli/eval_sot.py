@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from trackbench.atomic import write_json_atomic, write_text_atomic
 from trackbench.cli.eval import EvalOptions
 from trackbench.cli.options import OutputFormat
+from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar
 from trackbench.errors import TrackbenchError
 from trackbench.formats.sot_groundtruth import load_sot_groundtruth, require_published
@@ -88,24 +86,7 @@ def render(record: dict, fmt: OutputFormat) -> str:
         return json.dumps({"protocol": record["protocol"], "convention": record["convention"],
                            "trackers": record["trackers"], "missing": record["missing"]})
     header, rows = _rows(record)
-    if fmt is OutputFormat.csv:
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return buf.getvalue()
-    if fmt is OutputFormat.markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-        lines += ["| " + " | ".join(r) + " |" for r in rows]
-        return "\n".join(lines) + "\n"
-    table = Table(title=f"SOT {record['protocol']} ({record['convention']})")
-    for h in header:
-        table.add_column(h, justify="left" if h == "Tracker" else "right")
-    for r in rows:
-        table.add_row(*r)
-    console = Console(file=io.StringIO(), width=140, force_terminal=False)
-    console.print(table)
-    return console.file.getvalue()
+    return render_rows(header, rows, fmt.value, title=f"SOT {record['protocol']} ({record['convention']})", width=140)
 
 
 def _write_store_records(record: dict, options: EvalOptions, out: Path) -> None:

@@ -4,7 +4,6 @@ JSON layout ``{"trackers": {NAME: {"sequences": {SEQ: {FIELD: value}}, "combined
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import numpy as np
@@ -119,20 +118,6 @@ def write_trackeval_files(result: TrackerResult, folder: Path, cls: str = "pedes
     json_path = folder / "results.json"
     write_json_atomic(json_path, result_json([result]), indent=1)
     return [summary_path, detailed_path, json_path]
-
-
-def rows_to_csv(header: list[str], rows: list[list[str]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def rows_to_markdown(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines) + "\n"
 
 
 def plot_alpha_curves(result: TrackerResult, path: Path) -> Path:
