@@ -23,7 +23,7 @@ def demo(
     """Generate a small benchmark, convert it, track with SORT / ByteTrack / OC-SORT, score, and rank them."""
     from trackbench.demo import run_demo
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)
     start = time.perf_counter()
     with console.status("starting") as status:
         def stage(text: str) -> None:
@@ -31,10 +31,11 @@ def demo(
             status.update(text)
 
         report = run_demo(out, workers=workers, stage=stage)
-    table = Table(*report.header, title="trackbench demo: generated MOT-style benchmark (values in %)",
-                  title_justify="left")
+    keep = [i for i, h in enumerate(report.header) if h not in ("Benchmark", "Split", "Config")]
+    table = Table(*[report.header[i] for i in keep], title="trackbench demo: generated MOT-style benchmark "
+                  "(HOTA/MOTA/IDF1 in %)", title_justify="left")
     for row in report.table:
-        table.add_row(*[c.replace("**", "") for c in row])
+        table.add_row(*[row[i].replace("**", "") for i in keep])
     console.print(table)
     console.print(f"done in {time.perf_counter() - start:.1f} s. Files:")
     console.print(f"  dataset (MOTChallenge layout)  {report.dataset}")
