@@ -106,8 +106,10 @@ def overlapping_pairs_by_frame(
                 g_rows = np.repeat(gt_ok[start:stop], c)
                 offsets = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
                 t_rows = sorted_rows[np.repeat(lo[start:stop], c) + offsets]
-                near = (gt_frame[g_rows] == tr_frame[t_rows]) & (tr_xyxy[t_rows, 2] > gt_xyxy[g_rows, 0]) & (
-                    tr_xyxy[t_rows, 1] < gt_xyxy[g_rows, 3]) & (tr_xyxy[t_rows, 3] > gt_xyxy[g_rows, 1])
+                # runs never leave their frame (the key span exceeds every x range plus the widest box),
+                # so only the other three sides need checking before the IoU
+                near = (tr_xyxy[t_rows, 2] > gt_xyxy[g_rows, 0]) & (tr_xyxy[t_rows, 1] < gt_xyxy[g_rows, 3]) & (
+                    tr_xyxy[t_rows, 3] > gt_xyxy[g_rows, 1])
                 g_rows, t_rows = g_rows[near], t_rows[near]
                 sim = iou_xyxy_pairs(gt_xyxy[g_rows], tr_xyxy[t_rows], gt_area[g_rows], tr_area[t_rows])
                 keep = sim > 0
