@@ -52,6 +52,21 @@ class EvalOptions:
     tracker_names: list[str] | None
 
 
+def result_names(options: EvalOptions) -> list[str]:
+    """One name per ``--results``: the ``--name`` values, else the file stem or folder name; names must differ."""
+    if options.tracker_names:
+        if len(options.tracker_names) != len(options.results):
+            raise TrackbenchError(f"--name was given {len(options.tracker_names)} times for "
+                                  f"{len(options.results)} --results")
+        names = list(options.tracker_names)
+    else:
+        names = [p.stem if p.is_file() else (p.resolve().name or str(p)) for p in options.results]
+    dupes = {n for n in names if names.count(n) > 1}
+    if dupes:
+        raise TrackbenchError(f"two result sets share the name {sorted(dupes)[0]!r}; tell them apart with --name")
+    return names
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval", no_args_is_help=True)(eval_command)
 

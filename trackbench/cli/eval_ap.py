@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from trackbench.atomic import write_json_atomic, write_text_atomic
-from trackbench.cli.eval import EvalOptions
+from trackbench.cli.eval import EvalOptions, result_names
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar
@@ -33,20 +33,6 @@ _COLUMNS = {
 _NOT_USED = ("benchmark", "split", "seqmap", "sequences", "protocol", "convention")
 
 
-def _tracker_names(options: EvalOptions) -> list[str]:
-    if options.tracker_names:
-        if len(options.tracker_names) != len(options.results):
-            raise TrackbenchError(f"--name was given {len(options.tracker_names)} times for "
-                                  f"{len(options.results)} --results")
-        names = list(options.tracker_names)
-    else:
-        names = [p.stem for p in options.results]
-    dupes = {n for n in names if names.count(n) > 1}
-    if dupes:
-        raise TrackbenchError(f"two result files share the name {sorted(dupes)[0]!r}; tell them apart with --name")
-    return names
-
-
 def compute(options: EvalOptions) -> dict:
     task = options.task.value
     for opt in _NOT_USED:
@@ -55,7 +41,7 @@ def compute(options: EvalOptions) -> dict:
     if options.plots:
         raise TrackbenchError(f"--plots is not available for --task {task}")
     metrics = resolve_metrics(task, options.metrics)
-    names = _tracker_names(options)
+    names = result_names(options)
     gt = load_gt(task, options.gt)
     trackers = {}
     with progress_bar(f"Scoring {task} results", total=len(names)) as advance:

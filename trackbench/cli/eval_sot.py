@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from trackbench.atomic import write_json_atomic, write_text_atomic
-from trackbench.cli.eval import EvalOptions
+from trackbench.cli.eval import EvalOptions, result_names
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar
@@ -29,20 +29,6 @@ _COLUMNS = {
 }
 
 
-def _tracker_names(options: EvalOptions) -> list[str]:
-    if options.tracker_names:
-        if len(options.tracker_names) != len(options.results):
-            raise TrackbenchError(f"--name was given {len(options.tracker_names)} times for "
-                                  f"{len(options.results)} --results")
-        names = list(options.tracker_names)
-    else:
-        names = [p.stem if p.is_file() else (p.resolve().name or str(p)) for p in options.results]
-    dupes = {n for n in names if names.count(n) > 1}
-    if dupes:
-        raise TrackbenchError(f"two result sets share the name {sorted(dupes)[0]!r}; tell them apart with --name")
-    return names
-
-
 def compute(options: EvalOptions) -> dict:
     """The JSON record: ``{"protocol", "convention", "trackers": {name: {...}}, "missing": {...}}``."""
     protocol = get_protocol(options.protocol)
@@ -57,7 +43,7 @@ def compute(options: EvalOptions) -> dict:
         gts = [g for g in gts if g.name in wanted]
     require_published(gts)
     trackers, missing = {}, {}
-    names = _tracker_names(options)
+    names = result_names(options)
     with progress_bar("Scoring trackers", total=len(names)) as advance:
         for name, path in zip(names, options.results):
             results = load_tracker_results(path, name, gts, protocol.kind == "vot", options.allow_missing, options.gt)

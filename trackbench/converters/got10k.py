@@ -16,13 +16,12 @@ from trackbench.cocovid.schema import Category, Skip, VideoRecord
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
 from trackbench.converters.sot_common import (
     add_sot_boxes,
-    content_lines,
     contiguous_frames,
     frame_records,
     parse_meta_ini,
     read_boxes_xywh,
     read_int_flags,
-    read_text,
+    read_sequence_list,
 )
 from trackbench.errors import InputFileError, TrackbenchError
 
@@ -31,17 +30,9 @@ LABELS = {"absence": (0, 1), "cover": tuple(range(9)), "cut_by_image": (0, 1)}
 
 def plan_got10k(root: Path, split: str, options: dict[str, Any]) -> ConversionPlan:
     list_file = root / split / "list.txt"
-    if not list_file.is_file():
-        raise TrackbenchError(f"{list_file}: GOT-10k sequence list not found (expected <root>/{split}/list.txt)")
     tasks, skipped = [], []
-    seen = set()
-    for line_no, line in enumerate(content_lines(read_text(list_file)), start=1):
-        name = line.strip()
-        if not name:
-            continue
-        if name in seen:
-            raise InputFileError(list_file, f"sequence {name!r} listed twice", line_no)
-        seen.add(name)
+    for _, name in read_sequence_list(
+            list_file, f"GOT-10k sequence list not found (expected <root>/{split}/list.txt)"):
         seq_dir = root / split / name
         gt = seq_dir / "groundtruth.txt"
         if not gt.is_file():

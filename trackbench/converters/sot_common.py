@@ -24,7 +24,7 @@ import numpy as np
 from trackbench.cocovid.schema import FrameRecord, Skip, VideoRecord
 from trackbench.cocovid.writer import AnnotationColumns
 from trackbench.converters.imagesize import image_size
-from trackbench.errors import InputFileError
+from trackbench.errors import InputFileError, TrackbenchError
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})
 SINGLE_INSTANCE = 0  # the instance key of the one target of a SOT video
@@ -42,6 +42,22 @@ def read_text(path: str | Path) -> str:
         raise InputFileError(path, f"not a text file ({exc.reason})") from exc
     except OSError as exc:
         raise InputFileError(path, f"cannot read: {exc.strerror or exc}") from exc
+
+
+def read_sequence_list(list_file: Path, what: str) -> list[tuple[int, str]]:
+    """(line number, name) of each sequence in a ``list.txt``; a missing list or a name listed twice is an error."""
+    if not list_file.is_file():
+        raise TrackbenchError(f"{list_file}: {what}")
+    out, seen = [], set()
+    for line_no, line in enumerate(content_lines(read_text(list_file)), start=1):
+        name = line.strip()
+        if not name:
+            continue
+        if name in seen:
+            raise InputFileError(list_file, f"sequence {name!r} listed twice", line_no)
+        seen.add(name)
+        out.append((line_no, name))
+    return out
 
 
 def content_lines(text: str) -> list[str]:

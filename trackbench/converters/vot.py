@@ -21,7 +21,8 @@ import numpy as np
 
 from trackbench.cocovid.schema import AnnotationRecord, Category, Skip, VideoRecord
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
-from trackbench.converters.sot_common import SINGLE_INSTANCE, list_folder, content_lines, frame_records, read_text
+from trackbench.converters.sot_common import (SINGLE_INSTANCE, content_lines, frame_records, list_folder, read_sequence_list,
+                                               read_text)
 from trackbench.errors import InputFileError, TrackbenchError
 
 VERSIONS = ("2016", "2017", "2018", "2019", "2020", "2021", "2022")
@@ -36,17 +37,9 @@ def plan_vot(root: Path, split: str, options: dict[str, Any]) -> ConversionPlan:
     if version not in VERSIONS:
         raise TrackbenchError(f"unknown VOT version {options.get('version')!r}; valid: {', '.join(VERSIONS)}")
     list_file = root / "list.txt"
-    if not list_file.is_file():
-        raise TrackbenchError(f"{list_file}: VOT sequence list not found (expected list.txt beside the sequences)")
     tasks, skipped = [], []
-    seen = set()
-    for line_no, line in enumerate(content_lines(read_text(list_file)), start=1):
-        name = line.strip()
-        if not name:
-            continue
-        if name in seen:
-            raise InputFileError(list_file, f"sequence {name!r} listed twice", line_no)
-        seen.add(name)
+    for _, name in read_sequence_list(
+            list_file, "VOT sequence list not found (expected list.txt beside the sequences)"):
         seq_dir = root / name
         gt = seq_dir / "groundtruth.txt"
         if not gt.is_file():
