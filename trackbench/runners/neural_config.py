@@ -16,22 +16,12 @@ CACHE_FOLDER = "cache"  # --cache-only writes <out>/cache/<video>.npz
 
 
 @dataclass(frozen=True)
-class QDTrackMethodConfig:
-    """``trackbench run qdtrack``: the tracker's published thresholds (MMTracking's qdtrack MOT17 config), the
-    test scale, and how to run. ``cache_only`` writes detections + embeddings to ``cache_dir`` and skips
-    tracking (the results then hold the detections, id -1, as MOTChallenge det rows)."""
+class QDTrackMethodConfig(QuasiDenseTrackerConfig):
+    """``trackbench run qdtrack``: the tracker's published thresholds (inherited from
+    :class:`QuasiDenseTrackerConfig`, MMTracking's qdtrack MOT17 config), the test scale, and how to run.
+    ``cache_only`` writes detections + embeddings to ``cache_dir`` and skips tracking (the results then hold the
+    detections, id -1, as MOTChallenge det rows)."""
 
-    init_score_thr: float = 0.9
-    obj_score_thr: float = 0.5
-    match_score_thr: float = 0.5
-    memo_tracklet_frames: int = 30
-    memo_backdrop_frames: int = 1
-    memo_momentum: float = 0.8
-    nms_conf_thr: float = 0.5
-    nms_backdrop_iou_thr: float = 0.3
-    nms_class_iou_thr: float = 0.7
-    with_cats: bool = True
-    match_metric: str = "bisoftmax"
     scale: int = 1088
     amp: bool = False
     cache_only: bool = False
