@@ -39,7 +39,7 @@ from trackbench.runners.models.preprocess import (
 )
 from trackbench.runners.models.qdtrack_head import QDTrackModel
 from trackbench.runners.models.reid import ReIDModel, embed_boxes
-from trackbench.runners.replay import VideoResult
+from trackbench.runners.replay import VideoResult, with_progress
 from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTracker
 
@@ -182,17 +182,11 @@ def track_qdtrack(frames, config: QDTrackMethodConfig, frame_numbers: np.ndarray
     """Run the quasi-dense tracker over ``qdtrack_frames`` output → MOTChallenge rows (frame, id, x, y, w, h,
     score, class)."""
     tracker = QuasiDenseTracker(config.tracker_config())
-    rows, pending = [], 0
-    for index, dets, labels, embeds in frames:
+    rows = []
+    for index, dets, labels, embeds in with_progress(frames, on_frames, PROGRESS_EVERY):
         res = tracker.update(dets[:, :4], dets[:, 4], labels, embeds)
         if len(res):
             rows.append(track_rows(res, frame_numbers[index]))
-        pending += 1
-        if pending >= PROGRESS_EVERY:
-            on_frames(pending)
-            pending = 0
-    if pending:
-        on_frames(pending)
     return np.concatenate(rows) if rows else np.zeros((0, 8))
 
 
@@ -234,17 +228,6 @@ def write_video_cache(cache_dir: Path, video_name: str, items) -> tuple[VideoRes
     return VideoResult(_detection_rows(frames, boxes, scores, classes), notes), len(frames)
 
 
-def _progress(items, on_frames):
-    pending = 0
-    for item in items:
-        yield item
-        pending += 1
-        if pending >= PROGRESS_EVERY:
-            on_frames(pending)
-            pending = 0
-    if pending:
-        on_frames(pending)
-
 
 def run_qdtrack_video(video, config: QDTrackMethodConfig, context) -> VideoResult:
     """The launcher's ``run_video`` for ``qdtrack``."""
@@ -256,7 +239,8 @@ def run_qdtrack_video(video, config: QDTrackMethodConfig, context) -> VideoResul
                             config.loader_workers)
     frames = qdtrack_frames(model, batches, context.device, config.amp)
     if config.cache_only:
-        items = ((video.frame_numbers[i], d, lab, e) for i, d, lab, e in _progress(frames, context.on_frames))
+        items = ((video.frame_numbers[i], d, lab, e)
+                 for i, d, lab, e in with_progress(frames, context.on_frames, PROGRESS_EVERY))
         result, _ = write_video_cache(_cache_dir(config, "qdtrack"), video.name, items)
         return result
     rows = track_qdtrack(frames, config, video.frame_numbers, context.on_frames)
@@ -296,6 +280,7 @@ def run_detector_reid_video(video, config: DetectorReIDMethodConfig, context) ->
     batches = frame_batches(FrameFiles(video_frame_paths(video), preprocess), config.batch_size,
                             config.loader_workers)
     frames = detect_and_reid_frames(detector, reid, batches, context.device, config.amp, config.reid_batch_size)
-    items = ((video.frame_numbers[i], d, lab, e) for i, d, lab, e in _progress(frames, context.on_frames))
+    items = ((video.frame_numbers[i], d, lab, e)
+             for i, d, lab, e in with_progress(frames, context.on_frames, PROGRESS_EVERY))
     result, _ = write_video_cache(cache, video.name, items)
     return result

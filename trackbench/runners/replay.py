@@ -14,6 +14,20 @@ from trackbench.runners.detections import VideoDetections, require_embeddings
 PROGRESS_EVERY = 50  # frames between progress reports
 
 
+def with_progress(items, on_frames, every: int = PROGRESS_EVERY):
+    """Yield ``items`` and report each one as a frame to ``on_frames``, in batches of ``every`` (the report
+    crosses processes, so one call per frame would cost more than the tracking)."""
+    pending = 0
+    for item in items:
+        yield item
+        pending += 1
+        if pending >= every:
+            on_frames(pending)
+            pending = 0
+    if pending:
+        on_frames(pending)
+
+
 @dataclass(frozen=True)
 class VideoResult:
     """Tracks of one video as MOTChallenge rows ``frame (1-based), id, x, y, w, h, score, class``, plus notes
@@ -57,8 +71,7 @@ def replay(tracker, dets: VideoDetections, video, config, on_frames: Callable[[i
     warp_of, notes = _warps(config, video)
     starts, stops = dets.frame_slices(video.frame_numbers)
     out_frames, out_ids, out_boxes, out_scores, out_classes = [], [], [], [], []
-    pending = 0
-    for i, (number, a, b) in enumerate(zip(video.frame_numbers, starts, stops)):
+    for i, (number, a, b) in enumerate(with_progress(zip(video.frame_numbers, starts, stops), on_frames)):
         if dets.embeddings is not None:
             emb = dets.embeddings[a:b]
         elif embedder is not None:
@@ -72,12 +85,6 @@ def replay(tracker, dets: VideoDetections, video, config, on_frames: Callable[[i
             out_boxes.append(res.boxes_xyxy)
             out_scores.append(res.scores)
             out_classes.append(res.classes)
-        pending += 1
-        if pending >= PROGRESS_EVERY:
-            on_frames(pending)
-            pending = 0
-    if pending:
-        on_frames(pending)
     outside = set(np.unique(dets.frames)) - set(video.frame_numbers.tolist())
     if outside:
         notes["detections_outside_frames"] = len(outside)
