@@ -28,7 +28,7 @@ def test_sparse_pairs_equal_the_positive_dense_entries():
         tb = np.c_[rng.uniform(-50, 500, (nt, 2)), rng.uniform(-5, 300, (nt, 2))]
         if ng and nt and trial % 3 == 0:
             tb[0], tf[0] = gb[0], gf[0]  # an exact duplicate
-        g, t, s = overlapping_pairs_by_frame(gf, gb, tf, tb, max_pairs_per_chunk=50)
+        g, t, s = overlapping_pairs_by_frame(gf, gb, tf, tb)
         expected = {}
         for f in range(nf):
             gi, ti = np.flatnonzero(gf == f), np.flatnonzero(tf == f)

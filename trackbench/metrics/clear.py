@@ -1,15 +1,15 @@
 """CLEAR MOT metrics (Bernardin & Stiefelhagen 2008) as TrackEval's CLEAR computes them.
 
 Per frame, gt and tracker boxes are matched with IoU >= 0.5, preferring to continue the match of the previous
-evaluated frame (score 1000 + IoU), else maximizing IoU. The matching is sequential only where it can matter
-(frames with competing candidates); everything else is counted over whole arrays. Combined by summing the counts.
+evaluated frame (score 1000 + IoU), else maximizing IoU. The matching runs frame after frame in the compiled
+kernel; everything else is counted over whole arrays. Combined by summing the counts.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from trackbench.metrics.assignment import FrameSlices, solve_frame, trivial_and_conflicts
+from trackbench.metrics.assignment import FrameSlices, clear_assign
 from trackbench.metrics.mot_data import SequenceData
 from trackbench.metrics.similarity import EPS
 
@@ -34,33 +34,17 @@ def previous_rows(data: SequenceData, processed_index: np.ndarray) -> np.ndarray
 def clear_matches(data: SequenceData, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
     """The matched (gt row, tracker row) pairs of the whole sequence, sorted by frame.
 
-    A candidate (IoU >= 0.5) whose gt row and tracker row have no other candidate is matched in every frame.
-    Frames with competing candidates are solved in time order exactly as TrackEval does (Hungarian on the full
-    frame matrix, 1000 for continuing the previous evaluated frame's match, plus IoU).
+    Frames are solved in time order exactly as TrackEval does (Hungarian on the full frame matrix, 1000 for
+    continuing the previous evaluated frame's match, plus IoU), by the compiled kernel (see assignment.py).
     """
     cand = data.pair_sim >= threshold - EPS
     c_gt, c_tr, c_sim = data.pair_gt[cand], data.pair_tr[cand], data.pair_sim[cand]
-    c_frame = data.gt_frame[c_gt]
-    trivial, conflicts = trivial_and_conflicts(c_frame, c_gt, c_tr)
-    matched_tr = np.full(data.num_gt_dets, -1, dtype=np.int64)  # tracker row matched to each gt row
-    matched_tr[c_gt[trivial]] = c_tr[trivial]
-    if len(conflicts):
-        T = data.num_timesteps
-        gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
-        processed_index = np.cumsum((gs.counts > 0) & (ts.counts > 0)) - 1
-        prev_row = previous_rows(data, processed_index)
-        lo = np.searchsorted(c_frame, conflicts).tolist()
-        hi = np.searchsorted(c_frame, conflicts, side="right").tolist()
-        tr_id = data.tr_id
-        for f, a, b in zip(conflicts.tolist(), lo, hi):
-            g, t = c_gt[a:b], c_tr[a:b]
-            prev_match = matched_tr[np.maximum(prev_row[g], 0)]
-            cont = (prev_row[g] >= 0) & (prev_match >= 0) & (tr_id[prev_match] == tr_id[t])
-            g0, t0 = int(gs.start[f]), int(ts.start[f])
-            mr, mc, matrix = solve_frame(int(gs.counts[f]), int(ts.counts[f]), g - g0, t - t0,
-                                         1000 * cont + c_sim[a:b])
-            ok = matrix[mr, mc] > 0 + EPS
-            matched_tr[mr[ok] + g0] = mc[ok] + t0
+    T = data.num_timesteps
+    gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
+    processed_index = np.cumsum((gs.counts > 0) & (ts.counts > 0)) - 1
+    prev_row = previous_rows(data, processed_index)
+    matched_tr = clear_assign(data.gt_frame[c_gt], c_gt, c_tr, c_sim, prev_row, data.tr_id, gs, ts,
+                              data.num_gt_dets)
     m_gt = np.flatnonzero(matched_tr >= 0)
     return m_gt, matched_tr[m_gt]
 

@@ -1,5 +1,5 @@
-"""Box IoU exactly as TrackEval computes it (same operations, so the same bits), and a sparse all-pairs search
-that finds every overlapping (gt, tracker) pair of every frame without forming the dense per-frame matrices."""
+"""Box IoU exactly as TrackEval computes it (same operations, so the same bits), and the search for every
+overlapping (gt, tracker) pair of every frame without forming the dense per-frame matrices in numpy."""
 
 from __future__ import annotations
 
@@ -55,72 +55,39 @@ def overlapping_pairs_by_frame(
     gt_xywh: np.ndarray,
     tr_frame: np.ndarray,
     tr_xywh: np.ndarray,
-    max_pairs_per_chunk: int = 100_000,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (gt row, tracker row, IoU) with IoU > 0 and the same frame, as three aligned arrays sorted by
     (gt row, tracker row).
 
-    Tracker boxes are grouped by width class, and within a class sorted by (frame, x0): a gt box can only overlap
-    trackers of the class whose x0 lies in [gt.x0 - widest box of the class in that frame, gt.x1], one contiguous
-    run of the sorted order. The work grows with the number of near boxes, not with boxes-per-frame squared.
-    Boxes of zero area never overlap (TrackEval gives them IoU 0).
+    The compiled kernel (``trackbench/native/mot_match.c``) visits each frame's gt x tracker pairs with the
+    arithmetic of :func:`iou_xyxy_pairs`, on boxes converted here by :func:`xywh_to_xyxy_with_area`, so the values are
+    the bits TrackEval's dense matrices hold. Boxes of zero area never overlap (TrackEval gives them IoU 0).
     """
-    gt_xyxy, gt_area = xywh_to_xyxy_with_area(gt_xywh)
-    tr_xyxy, tr_area = xywh_to_xyxy_with_area(tr_xywh)
+    from trackbench.native import mot_match
+
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
     if len(gt_frame) == 0 or len(tr_frame) == 0:
         return empty
-    gt_ok = np.flatnonzero((gt_area > EPS) & (gt_xyxy[:, 2] > gt_xyxy[:, 0]) & (gt_xyxy[:, 3] > gt_xyxy[:, 1]))
-    tr_ok = np.flatnonzero((tr_area > EPS) & (tr_xyxy[:, 2] > tr_xyxy[:, 0]) & (tr_xyxy[:, 3] > tr_xyxy[:, 1]))
-    if len(gt_ok) == 0 or len(tr_ok) == 0:
-        return empty
-    widths = tr_xyxy[tr_ok, 2] - tr_xyxy[tr_ok, 0]
-    x_lo = float(min(gt_xyxy[gt_ok, 0].min(), tr_xyxy[tr_ok, 0].min()))
-    x_hi = float(max(gt_xyxy[gt_ok, 2].max(), tr_xyxy[tr_ok, 2].max()))
-    span = (x_hi - x_lo) + float(widths.max()) + 2.0
+    gt_frame = np.asarray(gt_frame, dtype=np.int64)
+    tr_frame = np.asarray(tr_frame, dtype=np.int64)
+    gt_xyxy, gt_area = xywh_to_xyxy_with_area(gt_xywh)
+    tr_xyxy, tr_area = xywh_to_xyxy_with_area(tr_xywh)
     n_frames = int(max(gt_frame.max(), tr_frame.max())) + 1
-    width_class = np.clip(np.floor(np.log2(np.maximum(widths, 1.0))).astype(np.int64) // 2, 0, 8)
-    out_g, out_t, out_s = [], [], []
-    g_frames = gt_frame[gt_ok].astype(np.int64)
-    g_lo = g_frames * span + (gt_xyxy[gt_ok, 0] - x_lo)
-    g_hi = g_frames * span + (gt_xyxy[gt_ok, 2] - x_lo)
-    for cls in np.unique(width_class):
-        members = tr_ok[width_class == cls]
-        m_frames = tr_frame[members].astype(np.int64)
-        key = m_frames * span + (tr_xyxy[members, 0] - x_lo)
-        order = np.argsort(key, kind="stable")
-        sorted_rows, sorted_key = members[order], key[order]
-        max_w = np.zeros(n_frames)
-        np.maximum.at(max_w, m_frames, widths[width_class == cls])
-        lo = np.searchsorted(sorted_key, g_lo - max_w[g_frames], side="left")
-        hi = np.searchsorted(sorted_key, g_hi, side="left")
-        counts = np.maximum(hi - lo, 0)
-        csum = np.cumsum(counts)
-        start = 0
-        while start < len(gt_ok):
-            budget = (csum[start - 1] if start else 0) + max_pairs_per_chunk
-            stop = max(start + 1, int(np.searchsorted(csum, budget, side="right")))
-            c = counts[start:stop]
-            total = int(c.sum())
-            if total:
-                g_rows = np.repeat(gt_ok[start:stop], c)
-                offsets = np.arange(total) - np.repeat(np.cumsum(c) - c, c)
-                t_rows = sorted_rows[np.repeat(lo[start:stop], c) + offsets]
-                # runs never leave their frame (the key span exceeds every x range plus the widest box),
-                # so only the other three sides need checking before the IoU
-                near = (tr_xyxy[t_rows, 2] > gt_xyxy[g_rows, 0]) & (tr_xyxy[t_rows, 1] < gt_xyxy[g_rows, 3]) & (
-                    tr_xyxy[t_rows, 3] > gt_xyxy[g_rows, 1])
-                g_rows, t_rows = g_rows[near], t_rows[near]
-                sim = iou_xyxy_pairs(gt_xyxy[g_rows], tr_xyxy[t_rows], gt_area[g_rows], tr_area[t_rows])
-                keep = sim > 0
-                out_g.append(g_rows[keep])
-                out_t.append(t_rows[keep])
-                out_s.append(sim[keep])
-            start = stop
-    if not out_g:
-        return empty
-    g = np.concatenate(out_g)
-    t = np.concatenate(out_t)
-    s = np.concatenate(out_s)
+    sorted_input = bool(np.all(gt_frame[1:] >= gt_frame[:-1]) and np.all(tr_frame[1:] >= tr_frame[:-1]))
+    g_order = np.arange(len(gt_frame)) if sorted_input else np.argsort(gt_frame, kind="stable")
+    t_order = np.arange(len(tr_frame)) if sorted_input else np.argsort(tr_frame, kind="stable")
+    g_count = np.bincount(gt_frame, minlength=n_frames).astype(np.int64)
+    t_count = np.bincount(tr_frame, minlength=n_frames).astype(np.int64)
+    g_start = (np.cumsum(g_count) - g_count).astype(np.int64)
+    t_start = (np.cumsum(t_count) - t_count).astype(np.int64)
+    g_raw, t_raw, s_raw = mot_match.pairs_by_frame(
+        g_start, g_count, t_start, t_count, np.ascontiguousarray(gt_xyxy[g_order]),
+        np.ascontiguousarray(gt_area[g_order]), np.ascontiguousarray(tr_xyxy[t_order]),
+        np.ascontiguousarray(tr_area[t_order]))
+    g = g_order[np.frombuffer(g_raw, dtype=np.int64)]
+    t = t_order[np.frombuffer(t_raw, dtype=np.int64)]
+    s = np.frombuffer(s_raw, dtype=np.float64)
+    if sorted_input:  # the kernel emits (frame, gt row, tracker row) order, which is (gt row, tracker row) here
+        return g, t, s
     order = np.lexsort((t, g))
     return g[order], t[order], s[order]

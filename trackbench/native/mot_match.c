@@ -1,0 +1,679 @@
+/*
+ * MOT evaluation kernels: the per-frame box overlaps and the per-frame optimal assignment that TrackEval computes,
+ * with the same floating-point operations, so the same numbers come out.
+ *
+ * Why a compiled kernel: TrackEval loops over frames in Python, building a dense gt x tracker matrix and calling
+ * scipy's linear_sum_assignment on it. On a MOT20-size benchmark that is ~18k solver calls on ~140 x 100
+ * matrices; done from Python or with numpy array passes it dominates the evaluation.
+ *
+ * What is computed:
+ *   - pairs_by_frame: every (gt row, tracker row, IoU) of a frame with IoU > 0, IoU with the arithmetic of
+ *     TrackEval's _calculate_box_ious (xyxy boxes and areas are prepared by the caller in numpy).
+ *   - assign_frames: per frame, which candidate pairs TrackEval's linear_sum_assignment(-score) matches with
+ *     score > eps. A frame's candidates split into connected components that do not interact. A component whose
+ *     best matching is unique (checked: removing any matched pair lowers the optimum by more than a relative
+ *     1e-9) is in every optimal assignment of the whole frame, scipy's included, so it is solved on its own small
+ *     matrix. A frame holding a tied component is solved on its full frame matrix by lsa_full_frame, which is the
+ *     shortest augmenting path algorithm of Crouse (IEEE TAES 52(4), 2016) with the same loop order, tie rules
+ *     and transposition as scipy's linear_sum_assignment, so ties are broken as TrackEval's call breaks them.
+ *   - clear_assign: the CLEAR matching, frame after frame in time order (a pair continuing the previous evaluated
+ *     frame's match scores 1000 + IoU), with the same per-frame solver.
+ *
+ * Arrays come in through the buffer protocol (numpy arrays, C-contiguous, dtypes checked by the Python wrapper in
+ * trackbench/metrics/assignment.py). The GIL is released while computing.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double EPS = 2.220446049250313e-16; /* np.finfo(float).eps */
+static const double TIE_TOLERANCE = 1e-9;         /* relative margin a unique optimum must keep */
+/* Scores in (eps, TINY_SCORE) are too close to the solvers' rounding for a uniqueness argument: a component holding
+ * one goes to the full frame. Scores <= eps never count as matches (TrackEval keeps score > eps), and a matching
+ * can only differ from the unique one in such pairs by less than the margin, so they need no check. */
+static const double TINY_SCORE = 1e-12;
+
+/* ---- growable scratch buffers ------------------------------------------------------------------------------ */
+
+typedef struct {
+    void *p;
+    size_t cap;
+} Buf;
+
+static void *buf_get(Buf *b, size_t bytes)
+{
+    if (bytes == 0) bytes = 1;
+    if (bytes > b->cap) {
+        size_t n = bytes < 4096 ? 4096 : bytes + bytes / 2;
+        void *q = realloc(b->p, n);
+        if (q == NULL) return NULL;
+        b->p = q;
+        b->cap = n;
+    }
+    return b->p;
+}
+
+static void buf_free(Buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->cap = 0;
+}
+
+/* ---- linear sum assignment (minimization), scipy's algorithm ----------------------------------------------- */
+
+typedef struct {
+    Buf u, v, spc, path, col4row, row4col, sr, sc, remaining, transposed, saved_u, saved_v, saved_row4col;
+} LsaWork;
+
+static void lsa_free(LsaWork *w)
+{
+    buf_free(&w->u); buf_free(&w->v); buf_free(&w->spc); buf_free(&w->path); buf_free(&w->col4row);
+    buf_free(&w->row4col); buf_free(&w->sr); buf_free(&w->sc); buf_free(&w->remaining); buf_free(&w->transposed);
+    buf_free(&w->saved_u); buf_free(&w->saved_v); buf_free(&w->saved_row4col);
+}
+
+/* One shortest augmenting path from row i (Crouse's pseudocode; columns scanned from a list filled in reverse
+ * order and shrunk by swap-removal; on equal path costs an unassigned column wins). Returns the sink column. */
+static int64_t augmenting_path(int64_t nc, const double *cost, const double *u, const double *v, int64_t *path,
+                               const int64_t *row4col, double *spc, int64_t i, char *sr, char *sc,
+                               int64_t *remaining, int64_t nr, double *p_min)
+{
+    double min_val = 0;
+    int64_t num_remaining = nc;
+    for (int64_t it = 0; it < nc; it++) remaining[it] = nc - it - 1;
+    memset(sr, 0, (size_t)nr);
+    memset(sc, 0, (size_t)nc);
+    for (int64_t j = 0; j < nc; j++) spc[j] = INFINITY;
+    int64_t sink = -1;
+    while (sink == -1) {
+        int64_t index = -1;
+        double lowest = INFINITY;
+        sr[i] = 1;
+        for (int64_t it = 0; it < num_remaining; it++) {
+            int64_t j = remaining[it];
+            double r = min_val + cost[i * nc + j] - u[i] - v[j];
+            if (r < spc[j]) {
+                path[j] = i;
+                spc[j] = r;
+            }
+            if (spc[j] < lowest || (spc[j] == lowest && row4col[j] == -1)) {
+                lowest = spc[j];
+                index = it;
+            }
+        }
+        min_val = lowest;
+        if (min_val == INFINITY || index < 0) return -1;
+        int64_t j = remaining[index];
+        if (row4col[j] == -1) sink = j;
+        else i = row4col[j];
+        sc[j] = 1;
+        remaining[index] = remaining[--num_remaining];
+    }
+    *p_min = min_val;
+    return sink;
+}
+
+/* State of the solver on an (nr, nc) cost matrix with nr <= nc: duals u, v and the partial assignment. */
+static int sap_init(int64_t nr, int64_t nc, LsaWork *w)
+{
+    double *u = buf_get(&w->u, (size_t)nr * sizeof(double));
+    double *v = buf_get(&w->v, (size_t)nc * sizeof(double));
+    int64_t *path = buf_get(&w->path, (size_t)nc * sizeof(int64_t));
+    int64_t *col4row = buf_get(&w->col4row, (size_t)nr * sizeof(int64_t));
+    int64_t *row4col = buf_get(&w->row4col, (size_t)nc * sizeof(int64_t));
+    if (!u || !v || !path || !col4row || !row4col || !buf_get(&w->spc, (size_t)nc * sizeof(double)) ||
+        !buf_get(&w->sr, (size_t)nr) || !buf_get(&w->sc, (size_t)nc) ||
+        !buf_get(&w->remaining, (size_t)nc * sizeof(int64_t)))
+        return -1;
+    for (int64_t i = 0; i < nr; i++) { u[i] = 0; col4row[i] = -1; }
+    for (int64_t j = 0; j < nc; j++) { v[j] = 0; path[j] = -1; row4col[j] = -1; }
+    return 0;
+}
+
+/* Assign the free row `cur` along a shortest augmenting path and update the duals (one step of scipy's loop).
+ * Correct whenever the duals are feasible and every assigned pair is tight. Returns 0 or -2 (infeasible). */
+static int sap_add_row(int64_t nr, int64_t nc, const double *cost, int64_t cur, LsaWork *w)
+{
+    double *u = w->u.p, *v = w->v.p, *spc = w->spc.p;
+    int64_t *path = w->path.p, *col4row = w->col4row.p, *row4col = w->row4col.p;
+    char *sr = w->sr.p, *sc = w->sc.p;
+    double min_val;
+    int64_t sink = augmenting_path(nc, cost, u, v, path, row4col, spc, cur, sr, sc, w->remaining.p, nr, &min_val);
+    if (sink < 0) return -2;
+    u[cur] += min_val;
+    for (int64_t i = 0; i < nr; i++)
+        if (sr[i] && i != cur) u[i] += min_val - spc[col4row[i]];
+    for (int64_t j = 0; j < nc; j++)
+        if (sc[j]) v[j] -= min_val - spc[j];
+    int64_t j = sink;
+    for (;;) {
+        int64_t i = path[j];
+        row4col[j] = i;
+        int64_t swap = col4row[i];
+        col4row[i] = j;
+        j = swap;
+        if (i == cur) break;
+    }
+    return 0;
+}
+
+/* Minimize over an (nr, nc) row-major cost matrix; col_of_row[r] = matched column or -1 (every row of the smaller
+ * side is matched, as scipy does). Tall matrices are transposed first, as scipy does. Returns 0, or -1 when out of
+ * memory, -2 when infeasible (not reachable with finite costs). */
+static int lsa_min(int64_t nr, int64_t nc, const double *cost, int64_t *col_of_row, LsaWork *w)
+{
+    for (int64_t r = 0; r < nr; r++) col_of_row[r] = -1;
+    if (nr == 0 || nc == 0) return 0;
+    int transpose = nc < nr;
+    if (transpose) {
+        double *t = buf_get(&w->transposed, (size_t)(nr * nc) * sizeof(double));
+        if (t == NULL) return -1;
+        for (int64_t i = 0; i < nr; i++)
+            for (int64_t j = 0; j < nc; j++) t[j * nr + i] = cost[i * nc + j];
+        int64_t s = nr;
+        nr = nc;
+        nc = s;
+        cost = t;
+    }
+    if (sap_init(nr, nc, w)) return -1;
+    for (int64_t cur = 0; cur < nr; cur++) {
+        int status = sap_add_row(nr, nc, cost, cur, w);
+        if (status) return status;
+    }
+    const int64_t *col4row = w->col4row.p;
+    if (transpose) {
+        for (int64_t i = 0; i < nr; i++) col_of_row[col4row[i]] = i;
+    } else {
+        for (int64_t i = 0; i < nr; i++) col_of_row[i] = col4row[i];
+    }
+    return 0;
+}
+
+/* Sum of the weights (-cost) of the assignment col4row of a square (n, n) cost matrix. */
+static double assignment_value(int64_t n, const double *cost, const int64_t *col4row)
+{
+    double total = 0;
+    for (int64_t i = 0; i < n; i++) total += -cost[i * n + col4row[i]];
+    return total;
+}
+
+/* Is the best assignment of the square (n, n) matrix `cost` (weights -cost, zeros for "no pair") unique, up to pairs
+ * of weight <= eps? Solved once; then for each assigned pair of weight > eps, the pair is removed (its weight set to
+ * 0), its row freed, and one augmenting path re-optimizes from the same duals (still feasible, as the cost only
+ * rose), which gives the optimum without that pair. Any other best assignment misses some such pair, so the optimum
+ * is unique when each of these is lower by more than the margin. Leaves the optimum in best_col4row. Returns 1 if
+ * unique, 0 if tied, negative on failure. */
+static int unique_best_assignment(int64_t n, double *cost, int64_t *best_col4row, LsaWork *w)
+{
+    if (sap_init(n, n, w)) return -1;
+    for (int64_t cur = 0; cur < n; cur++) {
+        int status = sap_add_row(n, n, cost, cur, w);
+        if (status) return status;
+    }
+    double *su = buf_get(&w->saved_u, (size_t)n * sizeof(double));
+    double *sv = buf_get(&w->saved_v, (size_t)n * sizeof(double));
+    int64_t *srow = buf_get(&w->saved_row4col, (size_t)n * sizeof(int64_t));
+    if (!su || !sv || !srow) return -1;
+    memcpy(best_col4row, w->col4row.p, (size_t)n * sizeof(int64_t));
+    memcpy(su, w->u.p, (size_t)n * sizeof(double));
+    memcpy(sv, w->v.p, (size_t)n * sizeof(double));
+    memcpy(srow, w->row4col.p, (size_t)n * sizeof(int64_t));
+    double best = assignment_value(n, cost, best_col4row);
+    double margin = TIE_TOLERANCE * (fabs(best) > 1.0 ? fabs(best) : 1.0);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t j = best_col4row[i];
+        double saved = cost[i * n + j];
+        if (!(-saved > 0 + EPS)) continue;
+        memcpy(w->col4row.p, best_col4row, (size_t)n * sizeof(int64_t));
+        memcpy(w->u.p, su, (size_t)n * sizeof(double));
+        memcpy(w->v.p, sv, (size_t)n * sizeof(double));
+        memcpy(w->row4col.p, srow, (size_t)n * sizeof(int64_t));
+        cost[i * n + j] = 0.0;
+        ((int64_t *)w->col4row.p)[i] = -1;
+        ((int64_t *)w->row4col.p)[j] = -1;
+        int status = sap_add_row(n, n, cost, i, w);
+        double without = status ? 0 : assignment_value(n, cost, w->col4row.p);
+        cost[i * n + j] = saved;
+        if (status) return status;
+        if (without >= best - margin) return 0;
+    }
+    return 1;
+}
+
+/* ---- one frame ------------------------------------------------------------------------------------------------ */
+
+typedef struct {
+    LsaWork lsa;
+    Buf parent, entry_root, count, start, sorted, row_local, col_local, dense, match;
+} FrameWork;
+
+static void frame_free(FrameWork *f)
+{
+    lsa_free(&f->lsa);
+    buf_free(&f->parent); buf_free(&f->entry_root); buf_free(&f->count); buf_free(&f->start);
+    buf_free(&f->sorted); buf_free(&f->row_local); buf_free(&f->col_local); buf_free(&f->dense);
+    buf_free(&f->match);
+}
+
+static int64_t find_root(int64_t *parent, int64_t x)
+{
+    while (parent[x] != x) {
+        parent[x] = parent[parent[x]];
+        x = parent[x];
+    }
+    return x;
+}
+
+/* TrackEval's call on the frame's full (n_rows, n_cols) matrix: linear_sum_assignment(-matrix), a match kept where
+ * matrix > eps. Entries not listed are 0 (negated: -0.0, as numpy's -matrix). */
+static int solve_full_frame(int64_t n_rows, int64_t n_cols, int64_t k, const int64_t *r, const int64_t *c,
+                            const double *w, uint8_t *chosen, FrameWork *fw)
+{
+    double *cost = buf_get(&fw->dense, (size_t)(n_rows * n_cols) * sizeof(double));
+    int64_t *match = buf_get(&fw->match, (size_t)n_rows * sizeof(int64_t));
+    if (!cost || !match) return -1;
+    for (int64_t x = 0; x < n_rows * n_cols; x++) cost[x] = -0.0;
+    for (int64_t e = 0; e < k; e++) cost[r[e] * n_cols + c[e]] = -w[e];
+    int status = lsa_min(n_rows, n_cols, cost, match, &fw->lsa);
+    if (status) return status;
+    for (int64_t e = 0; e < k; e++) chosen[e] = (uint8_t)(match[r[e]] == c[e] && w[e] > 0 + EPS);
+    return 0;
+}
+
+/* The frame's candidates: local rows r[e] < n_rows, local columns c[e] < n_cols, scores w[e]. Sets chosen[e].
+ * Returns 0, or a negative status on failure (-1 out of memory). */
+static int solve_frame(int64_t n_rows, int64_t n_cols, int64_t k, const int64_t *r, const int64_t *c,
+                       const double *w, uint8_t *chosen, FrameWork *fw)
+{
+    if (k == 0) return 0;
+    if (k == 1) {
+        chosen[0] = (uint8_t)(w[0] > 0 + EPS);
+        return 0;
+    }
+    int64_t nn = n_rows + n_cols;
+    int64_t *parent = buf_get(&fw->parent, (size_t)nn * sizeof(int64_t));
+    int64_t *entry_root = buf_get(&fw->entry_root, (size_t)k * sizeof(int64_t));
+    int64_t *count = buf_get(&fw->count, (size_t)(nn + 1) * sizeof(int64_t));
+    int64_t *start = buf_get(&fw->start, (size_t)(nn + 1) * sizeof(int64_t));
+    int64_t *sorted = buf_get(&fw->sorted, (size_t)k * sizeof(int64_t));
+    int64_t *row_local = buf_get(&fw->row_local, (size_t)n_rows * sizeof(int64_t));
+    int64_t *col_local = buf_get(&fw->col_local, (size_t)n_cols * sizeof(int64_t));
+    if (!parent || !entry_root || !count || !start || !sorted || !row_local || !col_local) return -1;
+    for (int64_t x = 0; x < nn; x++) { parent[x] = x; count[x] = 0; }
+    for (int64_t x = 0; x < n_rows; x++) row_local[x] = -1;
+    for (int64_t x = 0; x < n_cols; x++) col_local[x] = -1;
+    for (int64_t e = 0; e < k; e++) {
+        chosen[e] = 0;
+        if (!(w[e] > 0)) continue; /* a zero score is no edge: the same as the matrix's other zeros */
+        int64_t a = find_root(parent, r[e]), b = find_root(parent, n_rows + c[e]);
+        if (a != b) parent[a < b ? b : a] = a < b ? a : b;
+    }
+    for (int64_t e = 0; e < k; e++) {
+        entry_root[e] = w[e] > 0 ? find_root(parent, r[e]) : -1;
+        if (entry_root[e] >= 0) count[entry_root[e]]++;
+    }
+    int64_t acc = 0;
+    for (int64_t x = 0; x < nn; x++) { start[x] = acc; acc += count[x]; }
+    for (int64_t e = 0; e < k; e++)
+        if (entry_root[e] >= 0) sorted[start[entry_root[e]]++] = e;
+    /* start[x] now marks the end of component x. Checking a component's uniqueness costs up to about n^3 steps
+     * (n = its larger side); where the frame's components together would cost more than a few solves of the full
+     * frame, the full frame is solved instead (TrackEval's own computation, so always correct). */
+    int tied = 0;
+    double estimate = 0, budget = 4.0 * (double)n_rows * (double)n_cols;
+    int64_t begin = 0;
+    for (int64_t x = 0; x < nn && !tied; x++) {
+        int64_t size = count[x];
+        if (size < 2) { begin += size; continue; }
+        const int64_t *members = sorted + begin;
+        begin += size;
+        int64_t cr = 0, cc = 0;
+        for (int64_t m = 0; m < size; m++) {
+            int64_t e = members[m];
+            if (row_local[r[e]] < 0) { row_local[r[e]] = 0; cr++; }
+            if (col_local[c[e]] < 0) { col_local[c[e]] = 0; cc++; }
+        }
+        for (int64_t m = 0; m < size; m++) {
+            row_local[r[members[m]]] = -1;
+            col_local[c[members[m]]] = -1;
+        }
+        double n = (double)(cr > cc ? cr : cc);
+        estimate += n * n * n;
+        if (estimate > budget) tied = 1;
+    }
+    begin = 0;
+    for (int64_t x = 0; x < nn && !tied; x++) {
+        int64_t size = count[x];
+        if (size == 0) continue;
+        const int64_t *members = sorted + begin;
+        begin += size;
+        if (size == 1) {
+            int64_t e = members[0];
+            chosen[e] = (uint8_t)(w[e] > 0 + EPS);
+            continue;
+        }
+        int64_t cr = 0, cc = 0;
+        for (int64_t m = 0; m < size; m++) {
+            int64_t e = members[m];
+            if (row_local[r[e]] < 0) row_local[r[e]] = cr++;
+            if (col_local[c[e]] < 0) col_local[c[e]] = cc++;
+            if (w[e] > 0 + EPS && w[e] < TINY_SCORE) tied = 1;
+        }
+        if (!tied) {
+            int64_t n = cr > cc ? cr : cc; /* padded square: zero rows/columns change no optimum */
+            double *cost = buf_get(&fw->dense, (size_t)(n * n) * sizeof(double));
+            int64_t *match = buf_get(&fw->match, (size_t)n * sizeof(int64_t));
+            if (!cost || !match) return -1;
+            for (int64_t q = 0; q < n * n; q++) cost[q] = 0.0;
+            for (int64_t m = 0; m < size; m++) {
+                int64_t e = members[m];
+                cost[row_local[r[e]] * n + col_local[c[e]]] = -w[e];
+            }
+            int unique = unique_best_assignment(n, cost, match, &fw->lsa);
+            if (unique < 0) return unique;
+            if (!unique) tied = 1;
+            else {
+                for (int64_t m = 0; m < size; m++) {
+                    int64_t e = members[m];
+                    chosen[e] = (uint8_t)(match[row_local[r[e]]] == col_local[c[e]] && w[e] > 0 + EPS);
+                }
+            }
+        }
+        for (int64_t m = 0; m < size; m++) {
+            row_local[r[members[m]]] = -1;
+            col_local[c[members[m]]] = -1;
+        }
+    }
+    if (tied) return solve_full_frame(n_rows, n_cols, k, r, c, w, chosen, fw);
+    return 0;
+}
+
+/* ---- Python entry points ----------------------------------------------------------------------------------- */
+
+static int check_len(Py_buffer *b, Py_ssize_t itemsize, Py_ssize_t n, const char *name)
+{
+    if (b->len != n * itemsize) {
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes, got %zd bytes", name, n, itemsize,
+                     b->len);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *status_error(int status)
+{
+    if (status == -1) return PyErr_NoMemory();
+    PyErr_SetString(PyExc_RuntimeError, "assignment problem without a solution (non-finite score?)");
+    return NULL;
+}
+
+/* assign_frames(entry_frame, entry_row, entry_col, entry_score, row_start, row_count, col_start, col_count, chosen)
+ * Entries sorted by frame; rows/columns are global indices into frame-sorted arrays; chosen (uint8) is filled. */
+static PyObject *py_assign_frames(PyObject *self, PyObject *args)
+{
+    Py_buffer ef, er, ec, es, rs, rc, cs, cc, out;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*w*", &ef, &er, &ec, &es, &rs, &rc, &cs, &cc, &out)) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t k = ef.len / 8, frames = rs.len / 8;
+    if (check_len(&er, 8, k, "entry_row") || check_len(&ec, 8, k, "entry_col") || check_len(&es, 8, k, "score") ||
+        check_len(&rc, 8, frames, "row_count") || check_len(&cs, 8, frames, "col_start") ||
+        check_len(&cc, 8, frames, "col_count") || check_len(&out, 1, k, "chosen"))
+        goto done;
+    {
+        const int64_t *frame = ef.buf, *row = er.buf, *col = ec.buf, *row_start = rs.buf, *row_count = rc.buf;
+        const int64_t *col_start = cs.buf, *col_count = cc.buf;
+        const double *score = es.buf;
+        uint8_t *chosen = out.buf;
+        int status = 0;
+        FrameWork fw;
+        memset(&fw, 0, sizeof fw);
+        Buf lr = {0}, lc = {0};
+        Py_BEGIN_ALLOW_THREADS
+        int64_t *local_r = buf_get(&lr, (size_t)k * sizeof(int64_t));
+        int64_t *local_c = buf_get(&lc, (size_t)k * sizeof(int64_t));
+        if (!local_r || !local_c) status = -1;
+        for (Py_ssize_t a = 0; a < k && status == 0;) {
+            int64_t f = frame[a];
+            Py_ssize_t b = a;
+            while (b < k && frame[b] == f) b++;
+            if (f < 0 || f >= frames) { status = -3; break; }
+            for (Py_ssize_t e = a; e < b; e++) {
+                local_r[e] = row[e] - row_start[f];
+                local_c[e] = col[e] - col_start[f];
+                if (local_r[e] < 0 || local_r[e] >= row_count[f] || local_c[e] < 0 || local_c[e] >= col_count[f])
+                    status = -3;
+            }
+            if (status == 0)
+                status = solve_frame(row_count[f], col_count[f], b - a, local_r + a, local_c + a, score + a,
+                                     chosen + a, &fw);
+            a = b;
+        }
+        frame_free(&fw);
+        buf_free(&lr);
+        buf_free(&lc);
+        Py_END_ALLOW_THREADS
+        if (status == -3) PyErr_SetString(PyExc_ValueError, "entry outside its frame's rows or columns");
+        else if (status) status_error(status);
+        else result = Py_NewRef(Py_None);
+    }
+done:
+    PyBuffer_Release(&ef); PyBuffer_Release(&er); PyBuffer_Release(&ec); PyBuffer_Release(&es);
+    PyBuffer_Release(&rs); PyBuffer_Release(&rc); PyBuffer_Release(&cs); PyBuffer_Release(&cc);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* clear_assign(c_frame, c_gt, c_tr, c_sim, prev_row, tr_id, gt_start, gt_count, tr_start, tr_count, matched_tr)
+ * CLEAR candidates (IoU >= threshold) sorted by frame; frames are solved in time order. prev_row[g] is the row of
+ * the same gt id in the previous evaluated frame or -1; matched_tr (int64, one per gt row, -1 initially) is
+ * filled with the matched tracker row. */
+static PyObject *py_clear_assign(PyObject *self, PyObject *args)
+{
+    Py_buffer bf, bg, bt, bs, bp, bi, gs, gc, ts, tc, out;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*y*y*w*", &bf, &bg, &bt, &bs, &bp, &bi, &gs, &gc, &ts, &tc, &out))
+        return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t k = bf.len / 8, frames = gs.len / 8, n_gt = out.len / 8;
+    if (check_len(&bg, 8, k, "c_gt") || check_len(&bt, 8, k, "c_tr") || check_len(&bs, 8, k, "c_sim") ||
+        check_len(&bp, 8, n_gt, "prev_row") || check_len(&gc, 8, frames, "gt_count") ||
+        check_len(&ts, 8, frames, "tr_start") || check_len(&tc, 8, frames, "tr_count"))
+        goto done;
+    {
+        const int64_t *frame = bf.buf, *gt = bg.buf, *tr = bt.buf, *prev = bp.buf, *tr_id = bi.buf;
+        const int64_t *gt_start = gs.buf, *gt_count = gc.buf, *tr_start = ts.buf, *tr_count = tc.buf;
+        const double *sim = bs.buf;
+        int64_t *matched = out.buf;
+        Py_ssize_t n_tr = bi.len / 8;
+        int status = 0;
+        FrameWork fw;
+        memset(&fw, 0, sizeof fw);
+        Buf lr = {0}, lc = {0}, sc = {0}, ch = {0};
+        Py_BEGIN_ALLOW_THREADS
+        int64_t *local_r = buf_get(&lr, (size_t)k * sizeof(int64_t));
+        int64_t *local_c = buf_get(&lc, (size_t)k * sizeof(int64_t));
+        double *score = buf_get(&sc, (size_t)k * sizeof(double));
+        uint8_t *chosen = buf_get(&ch, (size_t)k);
+        if (!local_r || !local_c || !score || !chosen) status = -1;
+        for (Py_ssize_t a = 0; a < k && status == 0;) {
+            int64_t f = frame[a];
+            Py_ssize_t b = a;
+            while (b < k && frame[b] == f) b++;
+            if (f < 0 || f >= frames) { status = -3; break; }
+            for (Py_ssize_t e = a; e < b; e++) {
+                int64_t g = gt[e], t = tr[e];
+                if (g < 0 || g >= n_gt || t < 0 || t >= n_tr) { status = -3; break; }
+                int64_t p = prev[g];
+                int cont = p >= 0 && matched[p] >= 0 && tr_id[matched[p]] == tr_id[t];
+                score[e] = (double)(cont ? 1000 : 0) + sim[e];
+                local_r[e] = g - gt_start[f];
+                local_c[e] = t - tr_start[f];
+            }
+            if (status == 0)
+                status = solve_frame(gt_count[f], tr_count[f], b - a, local_r + a, local_c + a, score + a,
+                                     chosen + a, &fw);
+            for (Py_ssize_t e = a; e < b && status == 0; e++)
+                if (chosen[e]) matched[gt[e]] = tr[e];
+            a = b;
+        }
+        frame_free(&fw);
+        buf_free(&lr); buf_free(&lc); buf_free(&sc); buf_free(&ch);
+        Py_END_ALLOW_THREADS
+        if (status == -3) PyErr_SetString(PyExc_ValueError, "candidate outside the sequence's rows or frames");
+        else if (status) status_error(status);
+        else result = Py_NewRef(Py_None);
+    }
+done:
+    PyBuffer_Release(&bf); PyBuffer_Release(&bg); PyBuffer_Release(&bt); PyBuffer_Release(&bs);
+    PyBuffer_Release(&bp); PyBuffer_Release(&bi); PyBuffer_Release(&gs); PyBuffer_Release(&gc);
+    PyBuffer_Release(&ts); PyBuffer_Release(&tc); PyBuffer_Release(&out);
+    return result;
+}
+
+/* lsa(cost (nr*nc float64), nr, nc, col_of_row (int64 nr, filled)): the solver alone, for tests against scipy. */
+static PyObject *py_lsa(PyObject *self, PyObject *args)
+{
+    Py_buffer bc, out;
+    Py_ssize_t nr, nc;
+    if (!PyArg_ParseTuple(args, "y*nnw*", &bc, &nr, &nc, &out)) return NULL;
+    PyObject *result = NULL;
+    if (check_len(&bc, 8, nr * nc, "cost") || check_len(&out, 8, nr, "col_of_row")) goto done;
+    {
+        LsaWork w;
+        memset(&w, 0, sizeof w);
+        int status;
+        Py_BEGIN_ALLOW_THREADS
+        status = lsa_min(nr, nc, bc.buf, out.buf, &w);
+        lsa_free(&w);
+        Py_END_ALLOW_THREADS
+        if (status) status_error(status);
+        else result = Py_NewRef(Py_None);
+    }
+done:
+    PyBuffer_Release(&bc);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+/* pairs_by_frame(gt_start, gt_count, tr_start, tr_count, gt_xyxy, gt_area, tr_xyxy, tr_area)
+ * -> (gt rows, tracker rows, IoU) as three bytearrays (int64, int64, float64) of the pairs with IoU > 0, in
+ * (frame, gt row, tracker row) order. Rows are indices into frame-sorted box arrays. */
+static PyObject *py_pairs_by_frame(PyObject *self, PyObject *args)
+{
+    Py_buffer gs, gc, ts, tc, gb, ga, tb, ta;
+    if (!PyArg_ParseTuple(args, "y*y*y*y*y*y*y*y*", &gs, &gc, &ts, &tc, &gb, &ga, &tb, &ta)) return NULL;
+    PyObject *result = NULL;
+    Py_ssize_t frames = gs.len / 8, n_gt = ga.len / 8, n_tr = ta.len / 8;
+    if (check_len(&gc, 8, frames, "gt_count") || check_len(&ts, 8, frames, "tr_start") ||
+        check_len(&tc, 8, frames, "tr_count") || check_len(&gb, 32, n_gt, "gt_xyxy") ||
+        check_len(&tb, 32, n_tr, "tr_xyxy"))
+        goto done;
+    {
+        const int64_t *g_start = gs.buf, *g_count = gc.buf, *t_start = ts.buf, *t_count = tc.buf;
+        const double *gx = gb.buf, *g_area = ga.buf, *tx = tb.buf, *t_area = ta.buf;
+        Buf og = {0}, ot = {0}, os = {0};
+        size_t n = 0, cap = 0;
+        int status = 0;
+        Py_BEGIN_ALLOW_THREADS
+        int64_t *out_g = NULL, *out_t = NULL;
+        double *out_s = NULL;
+        Buf ob = {0}, hb = {0};
+        for (Py_ssize_t f = 0; f < frames && status == 0; f++) {
+            int64_t g0 = g_start[f], g1 = g0 + g_count[f], t0 = t_start[f], t1 = t0 + t_count[f];
+            if (g0 < 0 || g1 > n_gt || t0 < 0 || t1 > n_tr) { status = -3; break; }
+            if (g0 == g1 || t0 == t1) continue;
+            /* the frame's trackers sorted by left edge: a gt box can only overlap those whose left edge lies in
+             * (gt left - widest tracker, gt right) */
+            int64_t nt = t1 - t0;
+            int64_t *by_x = buf_get(&ob, (size_t)nt * sizeof(int64_t));
+            int64_t *hits = buf_get(&hb, (size_t)nt * sizeof(int64_t));
+            if (!by_x || !hits) { status = -1; break; }
+            double widest = 0;
+            for (int64_t q = 0; q < nt; q++) {
+                int64_t t = t0 + q, p = q;
+                double width = tx[4 * t + 2] - tx[4 * t];
+                if (width > widest) widest = width;
+                while (p > 0 && tx[4 * by_x[p - 1]] > tx[4 * t]) { by_x[p] = by_x[p - 1]; p--; }
+                by_x[p] = t;
+            }
+            for (int64_t g = g0; g < g1 && status == 0; g++) {
+                const double *a = gx + 4 * g;
+                double area_a = g_area[g], from = a[0] - widest;
+                from -= 1e-9 * (fabs(a[0]) + widest); /* room for the rounding of widths and of `from` */
+                int64_t lo = 0, hi = nt; /* first tracker with left edge >= from */
+                while (lo < hi) {
+                    int64_t mid = (lo + hi) / 2;
+                    if (tx[4 * by_x[mid]] < from) lo = mid + 1;
+                    else hi = mid;
+                }
+                int64_t n_hits = 0;
+                for (int64_t q = lo; q < nt && tx[4 * by_x[q]] < a[2]; q++) {
+                    int64_t t = by_x[q];
+                    const double *b = tx + 4 * t;
+                    double iw = (a[2] < b[2] ? a[2] : b[2]) - (a[0] > b[0] ? a[0] : b[0]);
+                    if (!(iw > 0)) continue;
+                    double ih = (a[3] < b[3] ? a[3] : b[3]) - (a[1] > b[1] ? a[1] : b[1]);
+                    if (!(ih > 0)) continue;
+                    int64_t p = n_hits++; /* kept in tracker-row order */
+                    while (p > 0 && hits[p - 1] > t) { hits[p] = hits[p - 1]; p--; }
+                    hits[p] = t;
+                }
+                for (int64_t h = 0; h < n_hits; h++) {
+                    int64_t t = hits[h];
+                    const double *b = tx + 4 * t;
+                    double iw = (a[2] < b[2] ? a[2] : b[2]) - (a[0] > b[0] ? a[0] : b[0]);
+                    double ih = (a[3] < b[3] ? a[3] : b[3]) - (a[1] > b[1] ? a[1] : b[1]);
+                    double inter = iw * ih;
+                    double area_b = t_area[t];
+                    double uni = area_a + area_b - inter;
+                    if (area_a <= EPS || area_b <= EPS || uni <= EPS) continue;
+                    double iou = inter / uni;
+                    if (!(iou > 0)) continue;
+                    if (n == cap) {
+                        cap = cap ? cap * 2 : 65536;
+                        out_g = buf_get(&og, cap * sizeof(int64_t));
+                        out_t = buf_get(&ot, cap * sizeof(int64_t));
+                        out_s = buf_get(&os, cap * sizeof(double));
+                        if (!out_g || !out_t || !out_s) { status = -1; break; }
+                    }
+                    out_g[n] = g;
+                    out_t[n] = t;
+                    out_s[n] = iou;
+                    n++;
+                }
+            }
+        }
+        buf_free(&ob);
+        buf_free(&hb);
+        Py_END_ALLOW_THREADS
+        if (status == -3) PyErr_SetString(PyExc_ValueError, "frame slices outside the box arrays");
+        else if (status) PyErr_NoMemory();
+        else {
+            PyObject *pg = PyByteArray_FromStringAndSize(og.p, (Py_ssize_t)(n * sizeof(int64_t)));
+            PyObject *pt = PyByteArray_FromStringAndSize(ot.p, (Py_ssize_t)(n * sizeof(int64_t)));
+            PyObject *ps = PyByteArray_FromStringAndSize(os.p, (Py_ssize_t)(n * sizeof(double)));
+            if (pg && pt && ps) result = PyTuple_Pack(3, pg, pt, ps);
+            Py_XDECREF(pg); Py_XDECREF(pt); Py_XDECREF(ps);
+        }
+        buf_free(&og); buf_free(&ot); buf_free(&os);
+    }
+done:
+    PyBuffer_Release(&gs); PyBuffer_Release(&gc); PyBuffer_Release(&ts); PyBuffer_Release(&tc);
+    PyBuffer_Release(&gb); PyBuffer_Release(&ga); PyBuffer_Release(&tb); PyBuffer_Release(&ta);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"assign_frames", py_assign_frames, METH_VARARGS, "Per-frame optimal assignment as TrackEval computes it."},
+    {"clear_assign", py_clear_assign, METH_VARARGS, "TrackEval's CLEAR matching, frame after frame."},
+    {"pairs_by_frame", py_pairs_by_frame, METH_VARARGS, "Overlapping (gt, tracker) pairs of every frame."},
+    {"lsa", py_lsa, METH_VARARGS, "scipy's linear_sum_assignment algorithm (minimization), for tests."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "mot_match", "MOT evaluation kernels.", -1, methods};
+
+PyMODINIT_FUNC PyInit_mot_match(void) { return PyModule_Create(&module); }
