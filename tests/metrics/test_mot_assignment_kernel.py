@@ -11,14 +11,14 @@ from trackbench.native import mot_match
 EPS = np.finfo(float).eps
 
 
-def _random_frames(rng, n_frames, kind):
-    g_count = rng.integers(0, 12, n_frames)
-    t_count = rng.integers(0, 12, n_frames)
+def _random_frames(rng, n_frames, kind, max_boxes=12, max_density=0.9):
+    g_count = rng.integers(0, max_boxes, n_frames)
+    t_count = rng.integers(0, max_boxes, n_frames)
     frames, rows, cols, scores = [], [], [], []
     g0 = t0 = 0
     for f in range(n_frames):
         ng, nt = int(g_count[f]), int(t_count[f])
-        density = rng.uniform(0.05, 0.9)
+        density = rng.uniform(0.02, max_density)
         for r in range(ng):
             for c in range(nt):
                 if rng.random() < density:
@@ -62,6 +62,16 @@ def test_assignment_equals_scipy_on_full_frames():
     for trial in range(160):
         frames, rows, cols, scores, g_frame, t_frame = _random_frames(rng, 25, trial % 4)
         gs, ts = FrameSlices(g_frame, 25), FrameSlices(t_frame, 25)
+        got = assign_frames(frames, rows, cols, scores, gs, ts, len(g_frame), len(t_frame))
+        assert np.array_equal(got, _trackeval_choice(frames, rows, cols, scores, gs, ts)), trial
+
+
+def test_assignment_equals_scipy_on_crowded_frames():
+    """Frames of up to 40 x 40 boxes: large components, solved alone or through the full frame."""
+    rng = np.random.default_rng(11)
+    for trial in range(120):
+        frames, rows, cols, scores, g_frame, t_frame = _random_frames(rng, 6, trial % 4, 40, 0.3)
+        gs, ts = FrameSlices(g_frame, 6), FrameSlices(t_frame, 6)
         got = assign_frames(frames, rows, cols, scores, gs, ts, len(g_frame), len(t_frame))
         assert np.array_equal(got, _trackeval_choice(frames, rows, cols, scores, gs, ts)), trial
 

@@ -66,14 +66,16 @@ static void buf_free(Buf *b)
 /* ---- linear sum assignment (minimization), scipy's algorithm ----------------------------------------------- */
 
 typedef struct {
-    Buf u, v, spc, path, col4row, row4col, sr, sc, remaining, transposed, saved_u, saved_v, saved_row4col;
+    Buf u, v, spc, path, col4row, row4col, sr, sc, remaining, transposed;
+    Buf scc_index, scc_low, scc_comp, scc_stack, scc_call, scc_next, scc_on;
 } LsaWork;
 
 static void lsa_free(LsaWork *w)
 {
     buf_free(&w->u); buf_free(&w->v); buf_free(&w->spc); buf_free(&w->path); buf_free(&w->col4row);
     buf_free(&w->row4col); buf_free(&w->sr); buf_free(&w->sc); buf_free(&w->remaining); buf_free(&w->transposed);
-    buf_free(&w->saved_u); buf_free(&w->saved_v); buf_free(&w->saved_row4col);
+    buf_free(&w->scc_index); buf_free(&w->scc_low); buf_free(&w->scc_comp); buf_free(&w->scc_stack);
+    buf_free(&w->scc_call); buf_free(&w->scc_next); buf_free(&w->scc_on);
 }
 
 /* One shortest augmenting path from row i (Crouse's pseudocode; columns scanned from a list filled in reverse
@@ -193,53 +195,94 @@ static int lsa_min(int64_t nr, int64_t nc, const double *cost, int64_t *col_of_r
     return 0;
 }
 
-/* Sum of the weights (-cost) of the assignment col4row of a square (n, n) cost matrix. */
-static double assignment_value(int64_t n, const double *cost, const int64_t *col4row)
+/* Is the best assignment of the (nr, nc) matrix `cost` (nr <= nc; weights -cost, zeros where there is no pair)
+ * unique, as far as pairs of weight > eps go?
+ *
+ * Solved once by the shortest augmenting path method, which leaves feasible duals: reduced costs
+ * cost - u - v >= 0, zero on assigned pairs, v <= 0, and v = 0 on the free columns. Another assignment of all rows
+ * costs more by the sum of its pairs' reduced costs plus -v of each column it frees, and differs from the optimum
+ * by alternating cycles, and by alternating paths from a column it frees to one it newly uses. So within `tol` of
+ * the optimum, only these moves exist: in the directed graph with an arc row -> column for each unassigned pair of
+ * reduced cost <= tol, column -> row for each assigned pair, free column -> S and S -> assigned column with
+ * v >= -tol, a cycle. The optimum is unique (within tol) when no arc of a pair of weight > eps lies inside a
+ * strongly connected component (Tarjan's algorithm, iterative, arcs generated on the fly).
+ * Leaves the optimum in best_col4row. Returns 1 if unique, 0 if not, negative on failure. */
+static int unique_best_assignment(int64_t nr, int64_t nc, const double *cost, int64_t *best_col4row, double tol,
+                                  LsaWork *w)
 {
-    double total = 0;
-    for (int64_t i = 0; i < n; i++) total += -cost[i * n + col4row[i]];
-    return total;
-}
-
-/* Is the best assignment of the square (n, n) matrix `cost` (weights -cost, zeros for "no pair") unique, up to pairs
- * of weight <= eps? Solved once; then for each assigned pair of weight > eps, the pair is removed (its weight set to
- * 0), its row freed, and one augmenting path re-optimizes from the same duals (still feasible, as the cost only
- * rose), which gives the optimum without that pair. Any other best assignment misses some such pair, so the optimum
- * is unique when each of these is lower by more than the margin. Leaves the optimum in best_col4row. Returns 1 if
- * unique, 0 if tied, negative on failure. */
-static int unique_best_assignment(int64_t n, double *cost, int64_t *best_col4row, LsaWork *w)
-{
-    if (sap_init(n, n, w)) return -1;
-    for (int64_t cur = 0; cur < n; cur++) {
-        int status = sap_add_row(n, n, cost, cur, w);
+    if (sap_init(nr, nc, w)) return -1;
+    for (int64_t cur = 0; cur < nr; cur++) {
+        int status = sap_add_row(nr, nc, cost, cur, w);
         if (status) return status;
     }
-    double *su = buf_get(&w->saved_u, (size_t)n * sizeof(double));
-    double *sv = buf_get(&w->saved_v, (size_t)n * sizeof(double));
-    int64_t *srow = buf_get(&w->saved_row4col, (size_t)n * sizeof(int64_t));
-    if (!su || !sv || !srow) return -1;
-    memcpy(best_col4row, w->col4row.p, (size_t)n * sizeof(int64_t));
-    memcpy(su, w->u.p, (size_t)n * sizeof(double));
-    memcpy(sv, w->v.p, (size_t)n * sizeof(double));
-    memcpy(srow, w->row4col.p, (size_t)n * sizeof(int64_t));
-    double best = assignment_value(n, cost, best_col4row);
-    double margin = TIE_TOLERANCE * (fabs(best) > 1.0 ? fabs(best) : 1.0);
-    for (int64_t i = 0; i < n; i++) {
-        int64_t j = best_col4row[i];
-        double saved = cost[i * n + j];
-        if (!(-saved > 0 + EPS)) continue;
-        memcpy(w->col4row.p, best_col4row, (size_t)n * sizeof(int64_t));
-        memcpy(w->u.p, su, (size_t)n * sizeof(double));
-        memcpy(w->v.p, sv, (size_t)n * sizeof(double));
-        memcpy(w->row4col.p, srow, (size_t)n * sizeof(int64_t));
-        cost[i * n + j] = 0.0;
-        ((int64_t *)w->col4row.p)[i] = -1;
-        ((int64_t *)w->row4col.p)[j] = -1;
-        int status = sap_add_row(n, n, cost, i, w);
-        double without = status ? 0 : assignment_value(n, cost, w->col4row.p);
-        cost[i * n + j] = saved;
-        if (status) return status;
-        if (without >= best - margin) return 0;
+    const double *u = w->u.p, *v = w->v.p;
+    const int64_t *col4row = w->col4row.p, *row4col = w->row4col.p;
+    memcpy(best_col4row, col4row, (size_t)nr * sizeof(int64_t));
+    int64_t super = nr + nc, nodes = nr + nc + 1; /* rows 0..nr-1, columns nr..nr+nc-1, then S */
+    int64_t *index = buf_get(&w->scc_index, (size_t)nodes * sizeof(int64_t));
+    int64_t *low = buf_get(&w->scc_low, (size_t)nodes * sizeof(int64_t));
+    int64_t *comp = buf_get(&w->scc_comp, (size_t)nodes * sizeof(int64_t));
+    int64_t *stack = buf_get(&w->scc_stack, (size_t)nodes * sizeof(int64_t));
+    int64_t *call = buf_get(&w->scc_call, (size_t)nodes * sizeof(int64_t));
+    int64_t *next_arc = buf_get(&w->scc_next, (size_t)nodes * sizeof(int64_t));
+    char *on_stack = buf_get(&w->scc_on, (size_t)nodes);
+    if (!index || !low || !comp || !stack || !call || !next_arc || !on_stack) return -1;
+    for (int64_t x = 0; x < nodes; x++) { index[x] = -1; on_stack[x] = 0; }
+    int64_t counter = 0, sp = 0, cp = 0, n_comp = 0;
+    for (int64_t root = 0; root < nodes; root++) {
+        if (index[root] >= 0) continue;
+        index[root] = low[root] = counter++;
+        stack[sp++] = root;
+        on_stack[root] = 1;
+        next_arc[root] = 0;
+        call[cp++] = root;
+        while (cp > 0) {
+            int64_t x = call[cp - 1], next = -1;
+            if (x < nr) {
+                while (next_arc[x] < nc) {
+                    int64_t j = next_arc[x]++;
+                    if (j != col4row[x] && cost[x * nc + j] - u[x] - v[j] <= tol) { next = nr + j; break; }
+                }
+            } else if (x == super) {
+                while (next_arc[x] < nc) {
+                    int64_t j = next_arc[x]++;
+                    if (row4col[j] >= 0 && v[j] >= -tol) { next = nr + j; break; }
+                }
+            } else if (next_arc[x] == 0) {
+                next_arc[x] = 1;
+                next = row4col[x - nr] >= 0 ? row4col[x - nr] : super;
+            }
+            if (next >= 0) {
+                if (index[next] < 0) {
+                    index[next] = low[next] = counter++;
+                    stack[sp++] = next;
+                    on_stack[next] = 1;
+                    next_arc[next] = 0;
+                    call[cp++] = next;
+                } else if (on_stack[next] && index[next] < low[x]) {
+                    low[x] = index[next];
+                }
+                continue;
+            }
+            if (low[x] == index[x]) {
+                int64_t y;
+                do {
+                    y = stack[--sp];
+                    on_stack[y] = 0;
+                    comp[y] = n_comp;
+                } while (y != x);
+                n_comp++;
+            }
+            cp--;
+            if (cp > 0 && low[x] < low[call[cp - 1]]) low[call[cp - 1]] = low[x];
+        }
+    }
+    for (int64_t i = 0; i < nr; i++) {
+        for (int64_t j = 0; j < nc; j++) {
+            if (!(-cost[i * nc + j] > 0 + EPS)) continue;
+            int arc = j == col4row[i] || cost[i * nc + j] - u[i] - v[j] <= tol;
+            if (arc && comp[i] == comp[nr + j]) return 0;
+        }
     }
     return 1;
 }
@@ -320,32 +363,9 @@ static int solve_frame(int64_t n_rows, int64_t n_cols, int64_t k, const int64_t 
     for (int64_t x = 0; x < nn; x++) { start[x] = acc; acc += count[x]; }
     for (int64_t e = 0; e < k; e++)
         if (entry_root[e] >= 0) sorted[start[entry_root[e]]++] = e;
-    /* start[x] now marks the end of component x. Checking a component's uniqueness costs up to about n^3 steps
-     * (n = its larger side); where the frame's components together would cost more than a few solves of the full
-     * frame, the full frame is solved instead (TrackEval's own computation, so always correct). */
+    /* start[x] now marks the end of component x; walk the components in node order */
     int tied = 0;
-    double estimate = 0, budget = 4.0 * (double)n_rows * (double)n_cols;
     int64_t begin = 0;
-    for (int64_t x = 0; x < nn && !tied; x++) {
-        int64_t size = count[x];
-        if (size < 2) { begin += size; continue; }
-        const int64_t *members = sorted + begin;
-        begin += size;
-        int64_t cr = 0, cc = 0;
-        for (int64_t m = 0; m < size; m++) {
-            int64_t e = members[m];
-            if (row_local[r[e]] < 0) { row_local[r[e]] = 0; cr++; }
-            if (col_local[c[e]] < 0) { col_local[c[e]] = 0; cc++; }
-        }
-        for (int64_t m = 0; m < size; m++) {
-            row_local[r[members[m]]] = -1;
-            col_local[c[members[m]]] = -1;
-        }
-        double n = (double)(cr > cc ? cr : cc);
-        estimate += n * n * n;
-        if (estimate > budget) tied = 1;
-    }
-    begin = 0;
     for (int64_t x = 0; x < nn && !tied; x++) {
         int64_t size = count[x];
         if (size == 0) continue;
@@ -364,22 +384,30 @@ static int solve_frame(int64_t n_rows, int64_t n_cols, int64_t k, const int64_t 
             if (w[e] > 0 + EPS && w[e] < TINY_SCORE) tied = 1;
         }
         if (!tied) {
-            int64_t n = cr > cc ? cr : cc; /* padded square: zero rows/columns change no optimum */
-            double *cost = buf_get(&fw->dense, (size_t)(n * n) * sizeof(double));
-            int64_t *match = buf_get(&fw->match, (size_t)n * sizeof(int64_t));
+            /* the component's matrix with its smaller side as rows, as the solver needs */
+            int flip = cr > cc;
+            int64_t nr = flip ? cc : cr, nc = flip ? cr : cc;
+            double *cost = buf_get(&fw->dense, (size_t)(nr * nc) * sizeof(double));
+            int64_t *match = buf_get(&fw->match, (size_t)nr * sizeof(int64_t));
             if (!cost || !match) return -1;
-            for (int64_t q = 0; q < n * n; q++) cost[q] = 0.0;
+            for (int64_t q = 0; q < nr * nc; q++) cost[q] = 0.0;
+            double total = 0;
             for (int64_t m = 0; m < size; m++) {
                 int64_t e = members[m];
-                cost[row_local[r[e]] * n + col_local[c[e]]] = -w[e];
+                int64_t i = row_local[r[e]], j = col_local[c[e]];
+                cost[flip ? j * nc + i : i * nc + j] = -w[e];
+                total += w[e];
             }
-            int unique = unique_best_assignment(n, cost, match, &fw->lsa);
+            double tol = TIE_TOLERANCE * (total > 1.0 ? total : 1.0);
+            int unique = unique_best_assignment(nr, nc, cost, match, tol, &fw->lsa);
             if (unique < 0) return unique;
             if (!unique) tied = 1;
             else {
                 for (int64_t m = 0; m < size; m++) {
                     int64_t e = members[m];
-                    chosen[e] = (uint8_t)(match[row_local[r[e]]] == col_local[c[e]] && w[e] > 0 + EPS);
+                    int64_t i = row_local[r[e]], j = col_local[c[e]];
+                    int assigned = flip ? match[j] == i : match[i] == j;
+                    chosen[e] = (uint8_t)(assigned && w[e] > 0 + EPS);
                 }
             }
         }
