@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from trackbench.metrics.components import component_labels
-from trackbench.metrics.lsa import linear_sum_assignment
+from trackbench.native import mot_match
 
 from trackbench.metrics.mot_data import SequenceData
 
@@ -35,8 +35,10 @@ def max_weight_matching_value(rows: np.ndarray, cols: np.ndarray, weights: np.nd
         c_ids, c_loc = np.unique(cols[idx], return_inverse=True)
         block = np.zeros((len(r_ids), len(c_ids)))
         block[r_loc, c_loc] = weights[idx]
-        mr, mc = linear_sum_assignment(-block)
-        total += float(block[mr, mc].sum())
+        match = np.empty(len(r_ids), dtype=np.int64)
+        mot_match.lsa(np.ascontiguousarray(-block), len(r_ids), len(c_ids), match)  # scipy's algorithm, compiled
+        assigned = match >= 0
+        total += float(block[np.flatnonzero(assigned), match[assigned]].sum())
     return total
 
 
