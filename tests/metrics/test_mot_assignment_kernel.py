@@ -3,6 +3,7 @@ linear_sum_assignment on each frame's full matrix, a match kept where the score 
 ties, near-ties, tiny and huge scores and big components common."""
 
 import numpy as np
+import pytest
 from scipy.optimize import linear_sum_assignment
 
 from trackbench.metrics.assignment import FrameSlices, assign_frames
@@ -57,21 +58,16 @@ def _trackeval_choice(frames, rows, cols, scores, gs, ts):
     return chosen
 
 
-def test_assignment_equals_scipy_on_full_frames():
-    rng = np.random.default_rng(7)
-    for trial in range(160):
-        frames, rows, cols, scores, g_frame, t_frame = _random_frames(rng, 25, trial % 4)
-        gs, ts = FrameSlices(g_frame, 25), FrameSlices(t_frame, 25)
-        got = assign_frames(frames, rows, cols, scores, gs, ts, len(g_frame), len(t_frame))
-        assert np.array_equal(got, _trackeval_choice(frames, rows, cols, scores, gs, ts)), trial
-
-
-def test_assignment_equals_scipy_on_crowded_frames():
-    """Frames of up to 40 x 40 boxes: large components, solved alone or through the full frame."""
-    rng = np.random.default_rng(11)
-    for trial in range(120):
-        frames, rows, cols, scores, g_frame, t_frame = _random_frames(rng, 6, trial % 4, 40, 0.3)
-        gs, ts = FrameSlices(g_frame, 6), FrameSlices(t_frame, 6)
+@pytest.mark.parametrize("n_frames, max_boxes, max_density, trials", [
+    (25, 12, 0.9, 160),  # small frames, dense candidates
+    (6, 40, 0.3, 120),   # crowded frames: large components, solved alone or through the full frame
+])
+def test_assignment_equals_scipy_on_full_frames(n_frames, max_boxes, max_density, trials):
+    rng = np.random.default_rng(max_boxes)
+    for trial in range(trials):
+        frames, rows, cols, scores, g_frame, t_frame = _random_frames(rng, n_frames, trial % 4, max_boxes,
+                                                                      max_density)
+        gs, ts = FrameSlices(g_frame, n_frames), FrameSlices(t_frame, n_frames)
         got = assign_frames(frames, rows, cols, scores, gs, ts, len(g_frame), len(t_frame))
         assert np.array_equal(got, _trackeval_choice(frames, rows, cols, scores, gs, ts)), trial
 

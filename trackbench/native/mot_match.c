@@ -432,6 +432,19 @@ static int check_len(Py_buffer *b, Py_ssize_t itemsize, Py_ssize_t n, const char
     return 0;
 }
 
+static PyObject *status_error(int status);
+
+/* None on success, else the exception for the status (-3: an index outside its range, described by the text). */
+static PyObject *result_for(int status, const char *out_of_range)
+{
+    if (status == -3) {
+        PyErr_SetString(PyExc_ValueError, out_of_range);
+        return NULL;
+    }
+    if (status) return status_error(status);
+    return Py_NewRef(Py_None);
+}
+
 static PyObject *status_error(int status)
 {
     if (status == -1) return PyErr_NoMemory();
@@ -484,9 +497,7 @@ static PyObject *py_assign_frames(PyObject *self, PyObject *args)
         buf_free(&lr);
         buf_free(&lc);
         Py_END_ALLOW_THREADS
-        if (status == -3) PyErr_SetString(PyExc_ValueError, "entry outside its frame's rows or columns");
-        else if (status) status_error(status);
-        else result = Py_NewRef(Py_None);
+        result = result_for(status, "entry outside its frame's rows or columns");
     }
 done:
     PyBuffer_Release(&ef); PyBuffer_Release(&er); PyBuffer_Release(&ec); PyBuffer_Release(&es);
@@ -550,9 +561,7 @@ static PyObject *py_clear_assign(PyObject *self, PyObject *args)
         frame_free(&fw);
         buf_free(&lr); buf_free(&lc); buf_free(&sc); buf_free(&ch);
         Py_END_ALLOW_THREADS
-        if (status == -3) PyErr_SetString(PyExc_ValueError, "candidate outside the sequence's rows or frames");
-        else if (status) status_error(status);
-        else result = Py_NewRef(Py_None);
+        result = result_for(status, "candidate outside the sequence's rows or frames");
     }
 done:
     PyBuffer_Release(&bf); PyBuffer_Release(&bg); PyBuffer_Release(&bt); PyBuffer_Release(&bs);
@@ -577,8 +586,7 @@ static PyObject *py_lsa(PyObject *self, PyObject *args)
         status = lsa_min(nr, nc, bc.buf, out.buf, &w);
         lsa_free(&w);
         Py_END_ALLOW_THREADS
-        if (status) status_error(status);
-        else result = Py_NewRef(Py_None);
+        result = result_for(status, "");
     }
 done:
     PyBuffer_Release(&bc);
