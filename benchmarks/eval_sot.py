@@ -1,6 +1,11 @@
 """Speed of SOT OPE evaluation: trackbench vs the got10k toolkit on LaSOT test (280 sequences, 685k frames) x 5
 seeded tracker outputs, the same files, in the same run.
 
+Both sides do the same work: read the ground truth and every result file, then score. trackbench does it as
+``trackbench eval --task sot`` does (ground truth read once, the compiled parser and OPE kernels, the next
+tracker's files read on a thread while the current one is scored); got10k's ``report`` reads each sequence's
+ground truth again for every tracker, as its code does.
+
 The oracle is got10k 0.1.3's OPE report (``ExperimentUAV123.report``: the OTB rule with frames whose ground truth
 has a NaN left out, which is what got10k master's ``ExperimentLaSOT`` does for success and precision) reading the
 official ``LaSOTBenchmark/<class>/<seq>/groundtruth.txt`` layout through got10k's own ``LaSOT`` dataset class; its
@@ -13,6 +18,7 @@ rule) and, for reference, the official LaSOT-toolkit convention.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -25,8 +31,8 @@ sys.path.insert(0, str(REPO))
 
 from trackbench.formats.sot_groundtruth import load_sot_groundtruth  # noqa: E402
 from trackbench.metrics.sot_evaluate import evaluate_tracker  # noqa: E402
-from trackbench.metrics.sot_protocols import PROTOCOLS  # noqa: E402
-from trackbench.metrics.sot_results import load_tracker_results  # noqa: E402
+from trackbench.metrics.sot_protocols import PROTOCOLS, GroundTruthStack  # noqa: E402
+from trackbench.metrics.sot_results import iter_tracker_results, load_tracker_results  # noqa: E402
 from trackbench.metrics.sot_plots import write_ope_plots  # noqa: E402
 from trackbench.metrics.sot_synthetic import perturb_boxes_xywh  # noqa: E402
 
@@ -37,14 +43,23 @@ def restore_numpy_aliases() -> None:
             setattr(np, name, value)
 
 
+_cpu: dict[str, list[float]] = {}  # CPU seconds (all threads) per timed run
+
+
 def ours(gt_root: Path, results_root: Path, names: list[str], convention: str) -> tuple[float, dict]:
+    """Wall seconds and results of what ``trackbench eval --task sot --protocol lasot`` does: read the ground
+    truth (once), read every tracker's files and score them. (CPU seconds of all threads: ``_cpu["ours"]``.)"""
     start = time.perf_counter()
+    cpu = time.process_time()
     gts = load_sot_groundtruth(gt_root)
+    stack = GroundTruthStack(gts)  # the ground truth concatenated once for all trackers, as the CLI does
     protocol = PROTOCOLS["lasot"]
     out = {}
-    for name in names:
-        res = load_tracker_results(results_root / name, name, gts, False, False)
-        out[name] = evaluate_tracker(protocol, convention, gts, res)
+    # as `trackbench eval --task sot` does: the next tracker's files are read while the current one is scored
+    loaded = iter_tracker_results([(n, results_root / n) for n in names], gts, False, False)
+    for name, res in zip(names, loaded):
+        out[name] = evaluate_tracker(protocol, convention, gts, res, stack=stack)
+    _cpu.setdefault(f"ours-{convention}", []).append(time.process_time() - cpu)
     return time.perf_counter() - start, out
 
 
@@ -54,6 +69,7 @@ def run_got10k(gt_root: Path, results_root: Path, report_root: Path, names: list
     from got10k.experiments import ExperimentUAV123
 
     start = time.perf_counter()
+    cpu = time.process_time()
     dataset = object.__new__(LaSOT)  # its __init__ checks the integrity of a full download
     dataset.root_dir, dataset.subset, dataset.return_meta = str(gt_root), "test", False
     dataset.seq_names = seq_names
@@ -66,20 +82,23 @@ def run_got10k(gt_root: Path, results_root: Path, report_root: Path, names: list
     if not plots:
         exp.plot_curves = lambda tracker_names: None
     perf = exp.report(names)
+    _cpu.setdefault(f"got10k-plots{plots}", []).append(time.process_time() - cpu)
     return time.perf_counter() - start, perf
 
 
-def scoring_only(gts, runs_by_tracker: dict) -> tuple[float, float]:
-    """Seconds to score already-parsed arrays: trackbench's evaluator vs got10k's per-sequence functions
-    (``_calc_metrics`` + ``_calc_curves`` and the averaging of ``report``)."""
+def scoring_only(gts, results_by_tracker: dict) -> tuple[float, float]:
+    """Seconds to score already-parsed arrays (``TrackerResults`` as ``load_tracker_results`` returns them):
+    trackbench's evaluator vs got10k's per-sequence functions (``_calc_metrics`` + ``_calc_curves`` and the
+    averaging of ``report``)."""
     from got10k.experiments import ExperimentUAV123
-    from trackbench.metrics.sot_results import TrackerResults
 
     protocol = PROTOCOLS["lasot"]
     start = time.perf_counter()
-    for name, runs in runs_by_tracker.items():
-        evaluate_tracker(protocol, "got10k", gts, TrackerResults(name, runs))
+    stack = GroundTruthStack(gts)
+    for results in results_by_tracker.values():
+        evaluate_tracker(protocol, "got10k", gts, results, stack=stack)
     t_ours = time.perf_counter() - start
+    runs_by_tracker = {name: results.runs for name, results in results_by_tracker.items()}
     exp = object.__new__(ExperimentUAV123)
     exp.nbins_iou, exp.nbins_ce = 21, 51
     start = time.perf_counter()
@@ -101,6 +120,7 @@ def main() -> int:
     parser.add_argument("--trackers", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=2, help="timed runs per side; the best is reported")
     args = parser.parse_args()
+    load_before = os.getloadavg()
     gt_root = args.data / "lasot" / "LaSOTBenchmark"
     gts = load_sot_groundtruth(gt_root)
     frames = sum(len(g) for g in gts)
@@ -132,7 +152,7 @@ def main() -> int:
         _, mine_again = ours(gt_root, tmp / "results", names, "got10k")
         write_ope_plots({n: r["overall"] for n, r in mine_again.items()}, tmp / "our_plots", "lasot")
         t_ours_plots = time.perf_counter() - start
-        parsed = {n: load_tracker_results(tmp / "results" / n, n, gts, False, False).runs for n in names}
+        parsed = {n: load_tracker_results(tmp / "results" / n, n, gts, False, False) for n in names}
         s_ours, s_ref = scoring_only(gts, parsed)
 
     worst = 0.0
@@ -146,8 +166,10 @@ def main() -> int:
         worst = max(worst, max(abs(a - b) for a, b in pairs))
         print(f"  {name}: success AUC {o['overall']['success_auc']:.6f} (got10k {r['overall']['success_score']:.6f})"
               f"  precision {o['overall']['precision']:.6f} (got10k {r['overall']['precision_score']:.6f})")
-    print(f"times are the best of {args.repeats} interleaved runs (shared machine)")
-    print(f"trackbench (lasot, got10k convention): {t_ours:.2f} s")
+    print(f"times are the best of {args.repeats} interleaved runs (shared machine; load average "
+          f"{load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after)")
+    print(f"trackbench (lasot, got10k convention): {t_ours:.2f} s "
+          f"(CPU of all threads {min(_cpu['ours-got10k']):.2f} s; got10k: {min(_cpu['got10k-plotsFalse']):.2f} s)")
     print(f"trackbench (lasot, official LaSOT-toolkit convention): {t_official:.2f} s")
     print(f"got10k toolkit ExperimentUAV123.report (same rule): {t_ref:.2f} s")
     print(f"speed-up: {t_ref / t_ours:.1f}x (end to end: reading the files and scoring)")

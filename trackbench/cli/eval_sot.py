@@ -17,8 +17,8 @@ from trackbench.errors import TrackbenchError
 from trackbench.formats.sot_groundtruth import load_sot_groundtruth, require_published
 from trackbench.metrics.sot_evaluate import evaluate_tracker
 from trackbench.metrics.sot_plots import write_eao_plot, write_got10k_plot, write_ope_plots
-from trackbench.metrics.sot_protocols import OFFICIAL, get_protocol
-from trackbench.metrics.sot_results import load_tracker_results
+from trackbench.metrics.sot_protocols import OFFICIAL, GroundTruthStack, get_protocol
+from trackbench.metrics.sot_results import iter_tracker_results
 
 # (field, header, scale, digits) per protocol kind, in table order
 _COLUMNS = {
@@ -44,10 +44,12 @@ def compute(options: EvalOptions) -> dict:
     require_published(gts)
     trackers, missing = {}, {}
     names = result_names(options)
+    stack = GroundTruthStack(gts)  # concatenated once, shared by every tracker (OPE)
+    loaded = iter_tracker_results(list(zip(names, options.results)), gts, protocol.kind == "vot",
+                                  options.allow_missing, options.gt)
     with progress_bar("Scoring trackers", total=len(names)) as advance:
-        for name, path in zip(names, options.results):
-            results = load_tracker_results(path, name, gts, protocol.kind == "vot", options.allow_missing, options.gt)
-            trackers[name] = evaluate_tracker(protocol, convention, gts, results)
+        for name, results in zip(names, loaded):
+            trackers[name] = evaluate_tracker(protocol, convention, gts, results, stack=stack)
             if results.missing:
                 missing[name] = list(results.missing)
             advance()

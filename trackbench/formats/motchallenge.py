@@ -13,6 +13,9 @@ import numpy as np
 
 from trackbench.atomic import atomic_open
 from trackbench.errors import InputFileError
+from trackbench.native.textparse import parse_table
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def _sniff_delimiter(text: str) -> str | None:
@@ -42,6 +45,9 @@ def read_mot_txt(path: str | Path, min_columns: int = 6) -> np.ndarray:
         if path.stat().st_size <= len(head.encode()) + 3:
             return np.zeros((0, min_columns), dtype=np.float64)
     delimiter = _sniff_delimiter(head)
+    native = _parse_native(path, delimiter, min_columns)
+    if native is not None:
+        return native
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -58,6 +64,28 @@ def read_mot_txt(path: str | Path, min_columns: int = 6) -> np.ndarray:
     except UnicodeDecodeError as exc:
         raise InputFileError(path, "not a text file") from exc
     return _parse_slowly(path, text, delimiter, min_columns)
+
+
+def _parse_native(path: Path, delimiter: str | None, min_columns: int) -> np.ndarray | None:
+    """The clean case through the compiled exact parser (``trackbench.native.textparse``): strict comma mode
+    (one comma between numbers, a trailing comma tolerated, an empty field declined) or whitespace mode, blank
+    lines skipped. ``None`` (anything unusual, or fewer than ``min_columns`` values) leaves the file to the
+    readers below, which give the same numbers and name a bad line."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    if data[:3] == _BOM:
+        data = memoryview(data)[3:]
+    parsed = parse_table(data, b"," if delimiter == "," else b" \t")
+    if parsed is None:
+        return None
+    values, rows, cols, _blank = parsed
+    if rows == 0:
+        return np.zeros((0, min_columns), dtype=np.float64)
+    if cols < min_columns:
+        return None
+    return np.frombuffer(values, dtype=np.float64).reshape(rows, cols)
 
 
 def _parse_slowly(path: Path, text: str, delimiter: str | None, min_columns: int) -> np.ndarray:

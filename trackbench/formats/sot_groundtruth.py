@@ -15,7 +15,9 @@ attributes. Layouts read (the folder given to ``--gt``):
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.formats.sot_txt import read_flag_row, read_flags, read_sot_boxes, read_sot_regions
+from trackbench.formats.sot_txt import parallel_map, read_flag_row, read_flags, read_sot_boxes, read_sot_regions
 
 LASOT_ATTRIBUTES = (
     "Illumination Variation", "Partial Occlusion", "Deformation", "Motion Blur", "Camera Motion", "Rotation",
@@ -90,7 +92,8 @@ def load_sot_groundtruth(path: str | Path) -> list[SotGroundTruth]:
         if flat:
             return [_plain(p.stem, read_sot_boxes(p, allow_nan=True), str(p)) for p in flat]
         raise InputFileError(path, "no sequences found (expected <seq>/groundtruth.txt, LaSOT annos, or <seq>.txt)")
-    return sorted((g for d in seqs for g in _from_sequence_dir(d)), key=lambda g: g.name)
+    # one task per sequence folder on a thread pool (the compiled parser releases the GIL)
+    return sorted((g for group in parallel_map(_from_sequence_dir, seqs) for g in group), key=lambda g: g.name)
 
 
 def _plain(name: str, boxes: np.ndarray, source: str) -> SotGroundTruth:
@@ -169,31 +172,41 @@ def _from_pysot(path: Path, data: dict) -> list[SotGroundTruth]:
 
 
 def _from_lasot_annos(root: Path) -> list[SotGroundTruth]:
-    out = []
-    for gt_file in sorted(root.glob("*.txt")):
-        name = gt_file.stem
-        boxes = read_sot_boxes(gt_file, allow_nan=True)
-        absent_file = root / "absent" / f"{name}.txt"
-        absent = read_flags(absent_file).astype(bool) if absent_file.exists() else np.zeros(len(boxes), bool)
-        if len(absent) != len(boxes):
-            raise InputFileError(absent_file, f"{len(absent)} flags for {len(boxes)} ground-truth rows")
-        attrs: tuple[str, ...] = ()
-        att_file = root / "att" / f"{name}.txt"
-        if att_file.exists():
-            flags = read_flag_row(att_file)
-            if len(flags) != len(LASOT_ATTRIBUTES):
-                raise InputFileError(att_file, f"expected {len(LASOT_ATTRIBUTES)} attribute flags, got {len(flags)}")
-            attrs = tuple(a for a, f in zip(LASOT_ATTRIBUTES, flags) if f)
-        out.append(SotGroundTruth(name, boxes, absent, attributes=attrs, source=str(gt_file)))
-    return out
+    return parallel_map(lambda gt_file: _lasot_annos_sequence(root, gt_file), sorted(root.glob("*.txt")))
 
 
-def _gt_files(folder: Path) -> list[Path]:
+def _lasot_annos_sequence(root: Path, gt_file: Path) -> SotGroundTruth:
+    name = gt_file.stem
+    boxes = read_sot_boxes(gt_file, allow_nan=True)
+    absent_file = root / "absent" / f"{name}.txt"
+    absent = read_flags(absent_file).astype(bool) if absent_file.exists() else np.zeros(len(boxes), bool)
+    if len(absent) != len(boxes):
+        raise InputFileError(absent_file, f"{len(absent)} flags for {len(boxes)} ground-truth rows")
+    attrs: tuple[str, ...] = ()
+    att_file = root / "att" / f"{name}.txt"
+    if att_file.exists():
+        flags = read_flag_row(att_file)
+        if len(flags) != len(LASOT_ATTRIBUTES):
+            raise InputFileError(att_file, f"expected {len(LASOT_ATTRIBUTES)} attribute flags, got {len(flags)}")
+        attrs = tuple(a for a, f in zip(LASOT_ATTRIBUTES, flags) if f)
+    return SotGroundTruth(name, boxes, absent, attributes=attrs, source=str(gt_file))
+
+
+def _entries(folder: Path) -> dict[str, os.DirEntry]:
+    """A folder's entries by name: one system call answers every "is there a file named ..." of a sequence."""
+    with os.scandir(folder) as entries:
+        return {e.name: e for e in entries}
+
+
+def _gt_files(folder: Path, entries: dict[str, os.DirEntry] | None = None) -> list[Path]:
     """``groundtruth.txt``, or OTB's ``groundtruth_rect.txt`` / ``groundtruth_rect.<k>.txt`` (several targets, as
     Jogging and Skating2); empty files are left out as the got10k OTB dataset does (Human4's first file)."""
-    if (folder / "groundtruth.txt").is_file():
+    if entries is None:
+        entries = _entries(folder)
+    gt = entries.get("groundtruth.txt")
+    if gt is not None and gt.is_file():
         return [folder / "groundtruth.txt"]
-    files = sorted(folder.glob("groundtruth_rect*.txt"))
+    files = sorted(folder / n for n in entries if fnmatch.fnmatchcase(n, "groundtruth_rect*.txt"))
     return [f for f in files if f.stat().st_size > 0 and f.read_text(errors="replace").strip()]
 
 
@@ -202,16 +215,20 @@ def _gt_file(folder: Path) -> Path | None:
     return files[0] if files else None
 
 
+def _subfolders(folder: Path) -> list[Path]:
+    return sorted(folder / name for name, e in _entries(folder).items() if e.is_dir())
+
+
 def _find_sequence_dirs(root: Path) -> list[Path]:
     listed = None
     if (root / "list.txt").is_file():
         listed = [ln.strip() for ln in (root / "list.txt").read_text().splitlines() if ln.strip()]
     found = []
-    for child in sorted(p for p in root.iterdir() if p.is_dir()):
+    for child in _subfolders(root):
         if _gt_file(child):
             found.append(child)
         else:
-            found.extend(g for g in sorted(p for p in child.iterdir() if p.is_dir()) if _gt_file(g))
+            found.extend(g for g in _subfolders(child) if _gt_file(g))
     if listed is not None:
         by_name = {p.name: p for p in found}
         missing = [s for s in listed if s not in by_name]
@@ -242,37 +259,49 @@ def _meta_resolution(folder: Path) -> tuple[int, int] | None:
 
 def _from_sequence_dir(folder: Path) -> list[SotGroundTruth]:
     """One sequence per ground-truth file; several targets are named ``<folder>.<k>`` (got10k's OTB naming)."""
-    files = _gt_files(folder)
+    entries = _entries(folder)
+    files = _gt_files(folder, entries)
     if len(files) == 1:
-        return [_sequence_from_file(folder, files[0], folder.name)]
-    return [_sequence_from_file(folder, f, f"{folder.name}.{k}") for k, f in enumerate(files, start=1)]
+        return [_sequence_from_file(folder, files[0], folder.name, entries)]
+    return [_sequence_from_file(folder, f, f"{folder.name}.{k}", entries) for k, f in enumerate(files, start=1)]
 
 
-def _sequence_from_file(folder: Path, gt_file: Path, name: str) -> SotGroundTruth:
-    regions = read_sot_regions(gt_file) if _has_polygons(gt_file) else None
+def _is_file(entries: dict[str, os.DirEntry], name: str) -> bool:
+    entry = entries.get(name)
+    return entry is not None and entry.is_file()
+
+
+def _sequence_from_file(folder: Path, gt_file: Path, name: str,
+                        entries: dict[str, os.DirEntry] | None = None) -> SotGroundTruth:
+    if entries is None:
+        entries = _entries(folder)
+    data = gt_file.read_bytes()
+    regions = read_sot_regions(gt_file) if _has_polygons(gt_file, data) else None
     if regions is not None:
         boxes = np.array([_polygon_bbox(r) for r in regions])
     else:
-        boxes = read_sot_boxes(gt_file, allow_nan=True)
+        boxes = read_sot_boxes(gt_file, allow_nan=True, data=data)
     n = len(boxes)
     absent = np.zeros(n, dtype=bool)
     cover = None
-    if (folder / "absence.label").is_file():
+    if _is_file(entries, "absence.label"):
         absent |= _sized(read_flags(folder / "absence.label"), n, folder / "absence.label").astype(bool)
-    if (folder / "cover.label").is_file():
+    if _is_file(entries, "cover.label"):
         cover = _sized(read_flags(folder / "cover.label"), n, folder / "cover.label")
     frame_flags = {}
     for flag in ("full_occlusion", "out_of_view"):
-        f = folder / f"{flag}.txt"
-        if f.is_file():
+        if _is_file(entries, f"{flag}.txt"):
+            f = folder / f"{flag}.txt"
             values = _sized(read_flag_row(f), n, f).astype(bool)
             frame_flags[flag] = values
             absent |= values
     tags = {}
-    for tag_file in sorted(list(folder.glob("*.tag")) + [p for p in folder.glob("*.label")
-                                                          if p.stem not in ("absence", "cover", "cut_by_image")]):
+    tag_names = [e for e in entries if e.endswith(".tag")] + [
+        e for e in entries if e.endswith(".label") and e[: -len(".label")] not in ("absence", "cover", "cut_by_image")]
+    for tag_file in sorted(folder / e for e in tag_names):
         tags[tag_file.stem] = read_flags(tag_file, length=n).astype(bool)
-    size = _meta_resolution(folder) or (_first_image_size(folder) if regions is not None or tags else None)
+    size = ((_meta_resolution(folder) if "meta_info.ini" in entries else None)
+            or (_first_image_size(folder) if regions is not None or tags else None))
     return SotGroundTruth(name, boxes, absent, cover=cover, regions=tuple(regions) if regions else None,
                           tags=tags, image_size=size, frame_attributes=frame_flags, source=str(gt_file))
 
@@ -283,9 +312,17 @@ def _sized(values: np.ndarray, n: int, path: Path) -> np.ndarray:
     return values
 
 
-def _has_polygons(path: Path) -> bool:
-    with open(path, encoding="utf-8-sig") as handle:
-        first = handle.readline()
+def _has_polygons(path: Path, data: bytes | None = None) -> bool:
+    """More than four numbers on the first line (VOT polygons). ``data``: the file's bytes, already read."""
+    if data is not None:
+        cut = min((i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0), default=len(data))
+        try:
+            first = data[:cut].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _has_polygons(path)  # the text reader's own error
+    else:
+        with open(path, encoding="utf-8-sig") as handle:
+            first = handle.readline()
     return len([f for f in re.split(r"[,\t ;]+", first.strip()) if f]) > 4
 
 

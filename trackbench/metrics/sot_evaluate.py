@@ -15,7 +15,7 @@ from trackbench.metrics.sot_attributes import ope_by_attribute, vot_by_tag
 from trackbench.metrics.sot_got10k import got10k_scores, got10k_sequence_ious
 from trackbench.metrics.sot_ope import OpeCurves, ope_curves_batch
 from trackbench.metrics.sot_ope_rules import InvalidResults
-from trackbench.metrics.sot_protocols import OpeConvention, SotProtocol
+from trackbench.metrics.sot_protocols import GroundTruthStack, OpeConvention, SotProtocol
 from trackbench.metrics.sot_results import TrackerResults
 from trackbench.metrics.vot_accuracy_robustness import (
     SequenceAR,
@@ -43,6 +43,41 @@ def ope_scores(curves: OpeCurves, convention: OpeConvention) -> dict:
     return out
 
 
+def _row_means(curves: np.ndarray) -> list[float]:
+    """``[float(np.mean(row)) for row in curves]`` in one call: a mean along the contiguous last axis sums each
+    row with the same pairwise summation as the mean of that row alone (a test checks the bits)."""
+    return np.mean(np.ascontiguousarray(curves), axis=1).tolist()
+
+
+def _sequence_entries(batch: OpeCurves, convention: OpeConvention, frames: list[int], curves: bool) -> list[dict]:
+    """``ope_scores`` + frame count + curves of every sequence of a batch, with one numpy call per field
+    instead of several per sequence."""
+    auc = _row_means(batch.success)
+    precision = batch.precision[:, 20].tolist()
+    rate = batch.success[:, 10].tolist()
+    norm = None
+    if convention.norm_precision == "at20":
+        norm = batch.norm_precision[:, 20].tolist()
+    elif convention.norm_precision == "auc":
+        norm = _row_means(batch.norm_precision)
+    if curves:
+        success_curves, precision_curves = batch.success.tolist(), batch.precision.tolist()
+        norm_curves = batch.norm_precision.tolist() if convention.norm_precision is not None else None
+    entries = []
+    for i, n in enumerate(frames):
+        entry = {"success_auc": auc[i], "precision": precision[i], "success_rate": rate[i]}
+        if norm is not None:
+            entry["norm_precision"] = norm[i]
+        entry["frames"] = n
+        if curves:
+            entry["success_curve"] = success_curves[i]
+            entry["precision_curve"] = precision_curves[i]
+            if norm_curves is not None:
+                entry["norm_precision_curve"] = norm_curves[i]
+        entries.append(entry)
+    return entries
+
+
 def _curve_dict(curves: OpeCurves, convention: OpeConvention) -> dict:
     out = {"success_curve": curves.success.tolist(), "precision_curve": curves.precision.tolist()}
     if convention.norm_precision is not None:
@@ -51,7 +86,9 @@ def _curve_dict(curves: OpeCurves, convention: OpeConvention) -> dict:
 
 
 def evaluate_ope(protocol: SotProtocol, convention: OpeConvention, gts: list[SotGroundTruth],
-                 results: TrackerResults, curves: bool = True) -> dict:
+                 results: TrackerResults, curves: bool = True, stack: GroundTruthStack | None = None) -> dict:
+    """``stack``: the ground truth concatenated once (:class:`GroundTruthStack` of ``gts``) when several trackers
+    are scored against it."""
     scored = [g for g in gts if g.name in results.runs]
     if not scored:
         raise TrackbenchError(f"tracker {results.name!r}: nothing to score")
@@ -59,32 +96,33 @@ def evaluate_ope(protocol: SotProtocol, convention: OpeConvention, gts: list[Sot
         if len(results.runs[g.name]) != 1:
             raise TrackbenchError(f"{results.files[g.name][0]}: protocol {protocol.name} scores one result per "
                                   f"sequence, found {len(results.runs[g.name])} repetitions of {g.name!r}")
+    preds = [results.runs[g.name][0] for g in scored]
+    stacked = results.stacked if results.stacked_names == tuple(g.name for g in scored) else None
     try:
-        errors = convention.frame_errors([results.runs[g.name][0] for g in scored], scored)
+        if convention.curves_batch is not None:
+            batch = convention.curves_batch(preds, scored, stack=stack, stacked_pred=stacked)
+        else:
+            errors = convention.frame_errors(preds, scored, stack=stack, stacked_pred=stacked)
+            batch = ope_curves_batch(errors, convention.thresholds, len(scored))
     except InvalidResults as exc:
         name = scored[exc.sequence_index].name
         raise TrackbenchError(f"{results.files.get(name, [name])[0]}: {exc}") from exc
-    batch = ope_curves_batch(errors, convention.thresholds, len(scored))
-    per_seq = {g.name: OpeCurves(batch.success[i], batch.precision[i], batch.norm_precision[i])
-               for i, g in enumerate(scored)}
-    sequences: dict[str, dict] = {}
-    for g in scored:
-        c = per_seq[g.name]
-        entry = ope_scores(c, convention)
-        entry["frames"] = len(g)
-        if curves:
-            entry.update(_curve_dict(c, convention))
-        sequences[g.name] = entry
+    entries = _sequence_entries(batch, convention, [len(g) for g in scored], curves)
+    sequences: dict[str, dict] = {g.name: e for g, e in zip(scored, entries)}
     mean = OpeCurves(batch.success.mean(axis=0), batch.precision.mean(axis=0), batch.norm_precision.mean(axis=0))
     overall = ope_scores(mean, convention)
-    overall["sequences"] = len(per_seq)
+    overall["sequences"] = len(sequences)
     overall.update(_curve_dict(mean, convention))
     overall["thresholds"] = {"overlap": convention.thresholds.overlap.tolist(),
                              "center": convention.thresholds.center.tolist(),
                              "norm_center": convention.thresholds.norm_center.tolist()}
     attrs = {g.name: g.attributes for g in scored}
-    by_attr = {name: {**ope_scores(c, convention), "sequences": n}
-               for name, (c, n) in ope_by_attribute(per_seq, attrs).items()}
+    by_attr = {}
+    if any(attrs.values()):
+        per_seq = {g.name: OpeCurves(batch.success[i], batch.precision[i], batch.norm_precision[i])
+                   for i, g in enumerate(scored)}
+        by_attr = {name: {**ope_scores(c, convention), "sequences": n}
+                   for name, (c, n) in ope_by_attribute(per_seq, attrs).items()}
     return {"sequences": sequences, "overall": overall, "attributes": by_attr}
 
 
@@ -182,10 +220,11 @@ def evaluate_vot(protocol: SotProtocol, convention: str, gts: list[SotGroundTrut
 
 
 def evaluate_tracker(protocol: SotProtocol, convention_name: str | None, gts: list[SotGroundTruth],
-                     results: TrackerResults, curves: bool = True) -> dict:
+                     results: TrackerResults, curves: bool = True, stack: GroundTruthStack | None = None) -> dict:
+    """``stack``: a :class:`GroundTruthStack` of ``gts`` shared by the trackers of one evaluation (OPE)."""
     convention = protocol.convention(convention_name)
     if protocol.kind == "ope":
-        return evaluate_ope(protocol, convention, gts, results, curves)
+        return evaluate_ope(protocol, convention, gts, results, curves, stack)
     if protocol.kind == "got10k":
         return evaluate_got10k(gts, results, curves)
     return evaluate_vot(protocol, convention, gts, results)

@@ -21,10 +21,12 @@ from trackbench.metrics.sot_ope_rules import (
     mmtracking_rule,
     pytracking_rule,
 )
+from trackbench.native import sot_ope as _native
 
 __all__ = [
     "FrameErrors", "OpeThresholds", "OpeCurves", "GOT10K_THRESHOLDS", "LASOT_TOOLKIT_THRESHOLDS",
     "PYTRACKING_THRESHOLDS", "MMTRACKING_THRESHOLDS", "matlab_colon", "ope_curves", "ope_curves_batch",
+    "got10k_curves_batch", "lasot_toolkit_curves_batch",
     "got10k_frame_errors", "lasot_toolkit_frame_errors", "pytracking_frame_errors", "mmtracking_frame_errors",
 ]
 
@@ -70,17 +72,12 @@ MMTRACKING_THRESHOLDS = OpeThresholds(np.arange(0, 1.05, 0.05), np.arange(0, 51,
 def _counts(values: np.ndarray, ids: np.ndarray, n_seq: int, thresholds: np.ndarray, above: bool) -> np.ndarray:
     """Per sequence and threshold: how many ``values > t`` (``above``) or ``values <= t``; NaN never counts.
 
-    ``searchsorted`` gives each value the number of thresholds strictly below it (the same comparisons as
-    ``np.greater``/``np.less_equal``), a histogram per sequence and a cumulative sum give all counts at once."""
-    t = len(thresholds)
-    k = np.searchsorted(thresholds, values, side="left")
-    nan = np.isnan(values)
-    if nan.any():
-        k = np.where(nan, 0 if above else t, k)
-    hist = np.bincount(ids * (t + 1) + k, minlength=n_seq * (t + 1)).reshape(n_seq, t + 1)
-    if above:  # v > thr[j]  <=>  k > j
-        return np.cumsum(hist[:, ::-1], axis=1)[:, ::-1][:, 1:]
-    return np.cumsum(hist, axis=1)[:, :t]  # v <= thr[j]  <=>  k <= j
+    One compiled pass (``trackbench/native/sot_ope.c``): each value's number of thresholds strictly below it
+    (the comparisons of ``np.greater``/``np.less_equal``), a histogram per sequence and a cumulative sum."""
+    counts = _native.threshold_counts(np.ascontiguousarray(values, dtype=np.float64),
+                                      np.ascontiguousarray(ids, dtype=np.int64), n_seq,
+                                      np.ascontiguousarray(thresholds, dtype=np.float64), above)
+    return np.frombuffer(counts, dtype=np.int64).reshape(n_seq, len(thresholds))
 
 
 def ope_curves_batch(errors: FrameErrors, thresholds: OpeThresholds, n_seq: int) -> OpeCurves:
@@ -92,6 +89,53 @@ def ope_curves_batch(errors: FrameErrors, thresholds: OpeThresholds, n_seq: int)
         _counts(errors.center_errors, ids, n_seq, thresholds.center, False) / div,
         _counts(errors.norm_center_errors, ids, n_seq, thresholds.norm_center, False) / div,
     )
+
+
+def got10k_curves_batch(pred, gt, starts, drop_nan_gt: bool, thresholds: OpeThresholds) -> OpeCurves:
+    """``ope_curves_batch(got10k_rule(pred, gt, starts, drop_nan_gt), thresholds, len(starts))`` in one compiled
+    pass that keeps no per-frame array (``trackbench/native/sot_ope.c``: the evaluation is memory-bound); the
+    same numbers, bit for bit."""
+    pred = np.ascontiguousarray(pred, dtype=np.float64)
+    gt = np.ascontiguousarray(gt, dtype=np.float64)
+    if pred.shape != gt.shape or gt.ndim != 2 or gt.shape[1] != 4:
+        raise ValueError(f"prediction {pred.shape} and ground truth {gt.shape} must both be (N, 4)")
+    starts = np.asarray(starts, dtype=np.int64)
+    if len(starts) == 0 or starts[0] != 0:
+        raise ValueError("starts must begin with 0")
+    lengths = np.diff(np.append(starts, len(gt)))
+    succ, prec, norm, frames = _native.ope_counts(
+        pred, gt, np.ascontiguousarray(lengths, dtype=np.int64), False, True, True, drop_nan_gt,
+        np.ascontiguousarray(thresholds.overlap, dtype=np.float64),
+        np.ascontiguousarray(thresholds.center, dtype=np.float64),
+        np.ascontiguousarray(thresholds.norm_center, dtype=np.float64))
+    n_seq = len(starts)
+    div = np.frombuffer(frames, dtype=np.int64).astype(np.float64)[:, None]
+    return OpeCurves(np.frombuffer(succ, dtype=np.int64).reshape(n_seq, -1) / div,
+                     np.frombuffer(prec, dtype=np.int64).reshape(n_seq, -1) / div,
+                     np.frombuffer(norm, dtype=np.int64).reshape(n_seq, -1) / div)
+
+
+def lasot_toolkit_curves_batch(pred, gt, absent, starts, thresholds: OpeThresholds) -> OpeCurves:
+    """``ope_curves_batch(lasot_toolkit_rule(pred, gt, absent, starts), thresholds, len(starts))`` in one compiled
+    pass without per-frame arrays (``trackbench/native/sot_ope.c``); the same numbers, bit for bit."""
+    pred = np.ascontiguousarray(pred, dtype=np.float64)
+    gt = np.ascontiguousarray(gt, dtype=np.float64)
+    if pred.shape != gt.shape or gt.ndim != 2 or gt.shape[1] != 4:
+        raise ValueError(f"prediction {pred.shape} and ground truth {gt.shape} must both be (N, 4)")
+    starts = np.asarray(starts, dtype=np.int64)
+    if len(starts) == 0 or starts[0] != 0:
+        raise ValueError("starts must begin with 0")
+    lengths = np.ascontiguousarray(np.diff(np.append(starts, len(gt))), dtype=np.int64)
+    succ, prec, norm = _native.lasot_counts(
+        pred, gt, np.ascontiguousarray(absent, dtype=np.bool_).view(np.uint8), lengths,
+        np.ascontiguousarray(thresholds.overlap, dtype=np.float64),
+        np.ascontiguousarray(thresholds.center, dtype=np.float64),
+        np.ascontiguousarray(thresholds.norm_center, dtype=np.float64))
+    n_seq = len(starts)
+    div = (lengths.astype(np.float64) + np.finfo(float).eps)[:, None]
+    return OpeCurves(np.frombuffer(succ, dtype=np.int64).reshape(n_seq, -1) / div,
+                     np.frombuffer(prec, dtype=np.int64).reshape(n_seq, -1) / div,
+                     np.frombuffer(norm, dtype=np.int64).reshape(n_seq, -1) / div)
 
 
 def ope_curves(errors: FrameErrors, thresholds: OpeThresholds) -> OpeCurves:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.metrics.box_overlap import center_errors_xywh_batch, iou_xywh_batch, iou_xywh_inclusive_batch
+from trackbench.native import sot_ope as _native
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,27 @@ class InvalidResults(ValueError):
     def __init__(self, sequence_index: int, message: str):
         super().__init__(message)
         self.sequence_index = sequence_index
+
+
+def frame_errors_xywh(pred: np.ndarray, gt: np.ndarray, inclusive: bool, clamp_size: bool):
+    """Per-frame (overlaps, center errors, normalized center errors) in one compiled pass
+    (``trackbench/native/sot_ope.c``), the values ``box_overlap``'s numpy functions give (a zero overlap's sign
+    aside, which no threshold comparison sees):
+    ``inclusive=False, clamp_size=True`` is ``iou_xywh_batch`` + ``center_errors_xywh_batch(min_size=1.0)``
+    (got10k), ``inclusive=True, clamp_size=False`` is ``iou_xywh_inclusive_batch`` +
+    ``center_errors_xywh_batch(min_size=None)`` (LaSOT toolkit, pytracking)."""
+    pred = np.ascontiguousarray(pred, dtype=np.float64)
+    gt = np.ascontiguousarray(gt, dtype=np.float64)
+    return tuple(np.frombuffer(a, dtype=np.float64) for a in _native.frame_errors_xywh(pred, gt, inclusive,
+                                                                                       clamp_size))
+
+
+def _nan_rows(boxes: np.ndarray) -> np.ndarray | None:
+    """Rows with a NaN, or None when there is none (the common case, checked with one flat pass)."""
+    nan = np.isnan(boxes)
+    if not nan.any():
+        return None
+    return nan.any(axis=1)
 
 
 def _seq_ids(starts: np.ndarray, total: int) -> np.ndarray:
@@ -73,25 +94,26 @@ def repeat_previous(pred: np.ndarray, bad: np.ndarray, starts: np.ndarray) -> np
 
 
 def got10k_rule(pred, gt, starts, drop_nan_gt: bool) -> FrameErrors:
-    pred = np.array(pred, dtype=np.float64)
+    """Frame 0 := gt: the first frames are scored as gt against gt (``pred`` itself is not changed)."""
+    pred = np.asarray(pred, dtype=np.float64)
     gt = np.asarray(gt, dtype=np.float64)
     _check(pred, gt)
     starts = np.asarray(starts, dtype=np.int64)
     ids = _seq_ids(starts, len(gt))
-    pred[starts] = gt[starts]
+    ious, ce, nce = frame_errors_xywh(pred, gt, inclusive=False, clamp_size=True)
+    first = gt[starts]
+    ious[starts], ce[starts], nce[starts] = frame_errors_xywh(first, first, inclusive=False, clamp_size=True)
     if drop_nan_gt:
-        keep = ~np.any(np.isnan(gt), axis=1)
-        if not keep.all():
-            pred, gt, ids = pred[keep], gt[keep], ids[keep]
-    with np.errstate(invalid="ignore"):
-        ious = iou_xywh_batch(pred, gt)
-        ce, nce = center_errors_xywh_batch(pred, gt, min_size=1.0)
+        nan_rows = _nan_rows(gt)
+        if nan_rows is not None:
+            keep = ~nan_rows
+            ious, ce, nce, ids = ious[keep], ce[keep], nce[keep], ids[keep]
     divisor = np.bincount(ids, minlength=len(starts)).astype(np.float64)
     return FrameErrors(ious, ce, nce, divisor, ids)
 
 
-def lasot_toolkit_rule(pred, gt, absent, starts) -> FrameErrors:
-    pred = np.array(pred, dtype=np.float64)
+def lasot_toolkit_rule(pred, gt, absent, starts, copy: bool = True) -> FrameErrors:
+    pred = np.array(pred, dtype=np.float64, copy=copy or None)
     gt = np.asarray(gt, dtype=np.float64)
     _check(pred, gt)
     starts = np.asarray(starts, dtype=np.int64)
@@ -103,19 +125,18 @@ def lasot_toolkit_rule(pred, gt, absent, starts) -> FrameErrors:
     keep = ~np.asarray(absent, dtype=bool)
     lengths = np.bincount(ids, minlength=len(starts)).astype(np.float64)
     pred, gt, ids = pred[keep], gt[keep], ids[keep]
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore"):
         valid = np.all(gt > 0, axis=1)
-        ce, nce = center_errors_xywh_batch(pred, gt, min_size=None)
-        ov = np.full(len(gt), -1.0)
-        ov[valid] = iou_xywh_inclusive_batch(pred[valid], gt[valid])
+    ov, ce, nce = frame_errors_xywh(pred, gt, inclusive=True, clamp_size=False)
+    ov = np.where(valid, ov, -1.0)
     ce[~valid] = -1.0
     nce[~valid] = -1.0
     return FrameErrors(ov, ce, nce, lengths + np.finfo(float).eps, ids)
 
 
-def pytracking_rule(pred, gt, visible, starts, dataset: str = "lasot") -> FrameErrors:
+def pytracking_rule(pred, gt, visible, starts, dataset: str = "lasot", copy: bool = True) -> FrameErrors:
     """``visible`` may be None (datasets without visibility flags)."""
-    pred = np.array(pred, dtype=np.float64)
+    pred = np.array(pred, dtype=np.float64, copy=copy or None)
     gt = np.asarray(gt, dtype=np.float64)
     _check(pred, gt)
     starts = np.asarray(starts, dtype=np.int64)
@@ -132,9 +153,7 @@ def pytracking_rule(pred, gt, visible, starts, dataset: str = "lasot") -> FrameE
     if visible is not None:
         visible = np.asarray(visible, dtype=bool)
         valid &= visible
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ce, nce = center_errors_xywh_batch(pred, gt, min_size=None)
-        ov = iou_xywh_inclusive_batch(pred, gt)
+    ov, ce, nce = frame_errors_xywh(pred, gt, inclusive=True, clamp_size=False)
     ce[~valid] = -1.0 if dataset == "uav" else np.inf
     nce[~valid] = -1.0
     ov[~valid] = -1.0

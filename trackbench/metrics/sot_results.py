@@ -13,7 +13,9 @@ A sequence without results is an error unless ``allow_missing``; the skipped nam
 from __future__ import annotations
 
 import json
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +23,7 @@ import numpy as np
 
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.formats.sot_groundtruth import SotGroundTruth
-from trackbench.formats.sot_txt import read_sot_boxes, read_vot_trajectory
+from trackbench.formats.sot_txt import parallel_map, read_sot_boxes_stacked, read_vot_trajectory
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,10 @@ class TrackerResults:
     runs: dict[str, list]
     files: dict[str, list[str]] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
+    # one result per sequence read into one array: ``stacked`` is the runs of ``stacked_names`` concatenated in
+    # that order (the runs are views of it), which the OPE evaluator scores without concatenating again
+    stacked: np.ndarray | None = field(default=None, compare=False, repr=False)
+    stacked_names: tuple[str, ...] = field(default=(), compare=False, repr=False)
 
 
 def _repetition_files(folder: Path, seq: str) -> list[Path]:
@@ -40,22 +46,43 @@ def _repetition_files(folder: Path, seq: str) -> list[Path]:
     return [p for _, p in sorted(found)]
 
 
-def result_files(results_dir: Path, seq: str) -> list[Path]:
-    """The result files of one sequence in ``results_dir`` (empty when there are none)."""
-    flat = results_dir / f"{seq}.txt"
-    if flat.is_file():
-        return [flat]
-    for folder in (results_dir / seq, results_dir / "baseline" / seq):
-        if folder.is_dir():
-            reps = _repetition_files(folder, seq)
-            if reps:
-                return reps
+def _listing(results_dir: Path) -> dict[str, os.DirEntry]:
+    with os.scandir(results_dir) as entries:
+        return {e.name: e for e in entries}
+
+
+def result_files(results_dir: Path, seq: str, listing: dict[str, os.DirEntry] | None = None) -> list[Path]:
+    """The result files of one sequence in ``results_dir`` (empty when there are none). ``listing``: the
+    folder's entries (``os.scandir``), to look many sequences up without a system call each."""
+    if listing is None:
+        listing = _listing(results_dir)
+    flat = listing.get(f"{seq}.txt")
+    if flat is not None and flat.is_file():
+        return [results_dir / flat.name]
+    entry = listing.get(seq)
+    folders = [results_dir / seq] if entry is not None and entry.is_dir() else []
+    baseline = listing.get("baseline")
+    if baseline is not None and baseline.is_dir() and (results_dir / "baseline" / seq).is_dir():
+        folders.append(results_dir / "baseline" / seq)
+    for folder in folders:
+        reps = _repetition_files(folder, seq)
+        if reps:
+            return reps
     return []
+
+
+def _read_trajectory(path: Path):
+    """A VOT trajectory's rows, or the ``InputFileError`` reading it raised (re-raised in sequence order)."""
+    try:
+        return read_vot_trajectory(path)
+    except InputFileError as exc:
+        return exc
 
 
 def load_tracker_results(results: Path, name: str, gts: list[SotGroundTruth], trajectories: bool,
                          allow_missing: bool, gt_path: Path | None = None) -> TrackerResults:
-    """Read the results of every ground-truth sequence; row counts must equal the frame counts."""
+    """Read the results of every ground-truth sequence; row counts must equal the frame counts. The files are
+    read and parsed on a thread pool; errors are raised in sequence order, as a loop over the files would."""
     if results.is_file():
         if results.suffix.lower() != ".json":
             raise InputFileError(results, "expected a results folder or a CocoVID results JSON")
@@ -64,25 +91,87 @@ def load_tracker_results(results: Path, name: str, gts: list[SotGroundTruth], tr
         return _from_cocovid_results(results, name, gts, allow_missing, gt_path)
     if not results.is_dir():
         raise InputFileError(results, "results folder not found")
-    runs: dict[str, list] = {}
-    files: dict[str, list[str]] = {}
+    listing = _listing(results)
+    found: list[tuple[SotGroundTruth, list[Path]]] = []
     missing = []
     for gt in gts:
-        paths = result_files(results, gt.name)
-        if not paths:
+        paths = result_files(results, gt.name, listing)
+        if paths:
+            found.append((gt, paths))
+        else:
             missing.append(gt.name)
-            continue
+    if not trajectories:
+        return _load_boxes(results, name, gts, found, missing, allow_missing)
+    data = iter(parallel_map(_read_trajectory, [path for _, paths in found for path in paths]))
+    runs: dict[str, list] = {}
+    files: dict[str, list[str]] = {}
+    for gt, paths in found:
         reps = []
         for path in paths:
-            data = read_vot_trajectory(path) if trajectories else read_sot_boxes(path)
-            if len(data) != len(gt):
-                raise InputFileError(path, f"{len(data)} result rows for {len(gt)} frames of {gt.name!r}",
-                                     min(len(data), len(gt)) + 1)
-            reps.append(data)
+            rows = next(data)
+            if isinstance(rows, InputFileError):
+                raise rows
+            _check_rows(path, rows, gt)
+            reps.append(rows)
         runs[gt.name] = reps
         files[gt.name] = [str(p) for p in paths]
     _check_missing(results, missing, len(gts), allow_missing)
     return TrackerResults(name, runs, files, tuple(missing))
+
+
+def iter_tracker_results(jobs: list[tuple[str, Path]], gts: list[SotGroundTruth], trajectories: bool,
+                         allow_missing: bool, gt_path: Path | None = None):
+    """``load_tracker_results`` of each ``(name, results path)`` in order, the next tracker's files being read
+    on a background thread while the caller scores the current one (reading and the compiled scoring both run
+    without the GIL). An error is raised when the caller reaches that tracker, as a plain loop would."""
+    if not jobs:
+        return
+    with ThreadPoolExecutor(1) as loader:
+        def load(job):
+            return load_tracker_results(job[1], job[0], gts, trajectories, allow_missing, gt_path)
+
+        pending = loader.submit(load, jobs[0])
+        for i in range(len(jobs)):
+            results = pending.result()
+            if i + 1 < len(jobs):
+                pending = loader.submit(load, jobs[i + 1])
+            yield results
+
+
+def _check_rows(path: Path, rows, gt: SotGroundTruth) -> None:
+    if len(rows) != len(gt):
+        raise InputFileError(path, f"{len(rows)} result rows for {len(gt)} frames of {gt.name!r}",
+                             min(len(rows), len(gt)) + 1)
+
+
+def _load_boxes(results: Path, name: str, gts: list[SotGroundTruth], found: list, missing: list[str],
+                allow_missing: bool) -> TrackerResults:
+    """x, y, w, h result files, all read into one array by the compiled reader (``read_sot_boxes_stacked``);
+    each run is a view of its rows. Errors are raised in sequence order, as a loop over the files would."""
+    paths = [path for _, ps in found for path in ps]
+    expected = [len(gt) for gt, ps in found for _ in ps]
+    stacked, others = read_sot_boxes_stacked(paths, expected)
+    runs: dict[str, list] = {}
+    files: dict[str, list[str]] = {}
+    i = row = 0
+    for gt, ps in found:
+        reps = []
+        for path in ps:
+            if i in others:
+                rows = others[i]
+                if isinstance(rows, InputFileError):
+                    raise rows
+                _check_rows(path, rows, gt)
+                stacked[row:row + len(gt)] = rows
+            reps.append(stacked[row:row + len(gt)])
+            i += 1
+            row += len(gt)
+        runs[gt.name] = reps
+        files[gt.name] = [str(p) for p in ps]
+    _check_missing(results, missing, len(gts), allow_missing)
+    single = all(len(ps) == 1 for _, ps in found)
+    return TrackerResults(name, runs, files, tuple(missing), stacked if single else None,
+                          tuple(gt.name for gt, _ in found) if single else ())
 
 
 def _check_missing(where: Path, missing: list[str], total: int, allow_missing: bool) -> None:

@@ -1,0 +1,611 @@
+/* Single-object OPE kernels: per-frame overlaps and center errors of x, y, w, h boxes, and per-sequence
+ * threshold counts (success / precision curves), one pass over the frames each.
+ *
+ * frame_errors_xywh(pred, gt, inclusive, clamp_size) -> (overlaps, center_errors, norm_center_errors)
+ *     pred, gt: C-contiguous float64 (N, 4) buffers. Returns three bytearrays of N float64.
+ *     inclusive = 0: the got10k toolkit's continuous-box IoU (``rect_iou``: inter / (union + eps), clipped to
+ *                    [0, 1]); inclusive = 1: the LaSOT toolkit / pytracking ``+1`` pixel IoU (inter / union).
+ *     clamp_size = 1: normalized center error divides the center difference by max(1, gt size) (got10k);
+ *     clamp_size = 0: divides each center by the gt size, then subtracts (LaSOT toolkit, pytracking).
+ *     Every value is the one trackbench.metrics.box_overlap's numpy functions give: the same IEEE operations
+ *     in the same order (built with -ffp-contract=off, so no fused multiply-add), NaN propagated as numpy's
+ *     maximum/minimum/clip do; only the sign of a zero overlap may differ, which no comparison sees.
+ *
+ * threshold_counts(values, ids, n_seq, thresholds, above) -> bytearray of n_seq * T int64
+ *     Per sequence (ids[i] in [0, n_seq)) and threshold j: how many values[i] > thresholds[j] (above) or
+ *     values[i] <= thresholds[j] (not above); NaN never counts. thresholds must be sorted ascending. Each value
+ *     finds k = the number of thresholds strictly below it (numpy searchsorted side='left': an interpolated
+ *     guess checked by comparisons, else a binary search), a histogram of k per sequence and a cumulative sum
+ *     give every count.
+ *
+ * ope_counts(pred, gt, lengths, inclusive, clamp_size, first_is_gt, skip_nan_gt, thr_overlap, thr_center,
+ *            thr_norm_center) -> (success_counts, precision_counts, norm_precision_counts, frames)
+ *     The two above fused for the got10k toolkit's OPE rule, with no per-frame arrays written and read
+ *     back: sequences of lengths[s] consecutive frames; first_is_gt scores each sequence's first
+ *     frame as gt against gt (the toolkit's ``boxes[0] = anno[0]``); skip_nan_gt leaves out frames whose gt has
+ *     a NaN (UAV123/LaSOT). Counts as threshold_counts (success: overlap > t; precision: error <= t), frames =
+ *     the frames counted per sequence (the divisor), all bytearrays of int64.
+ *
+ * lasot_counts(pred, gt, absent, lengths, thr_overlap, thr_center, thr_norm_center)
+ *     -> (success_counts, precision_counts, norm_precision_counts)
+ *     The LaSOT MATLAB toolkit's rule (trackbench.metrics.sot_ope_rules.lasot_toolkit_rule) fused with the
+ *     counts the same way: invalid results repeat the previous one, frame 0 := gt, absent frames (absent: one
+ *     byte per frame) left out, ``+1`` pixel IoU and centers divided by the gt size, -1 where the gt has a
+ *     non-positive number. The divisor (full sequence length + eps) is the caller's.
+ *
+ * All release the GIL. Plain C99 on the CPython API (buffer protocol, bytearray); no numpy headers.
+ */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* numpy's maximum/minimum: NaN if either argument is NaN. */
+static inline double np_max(double a, double b)
+{
+    return (a >= b || a != a) ? a : b;
+}
+
+static inline double np_min(double a, double b)
+{
+    return (a <= b || a != a) ? a : b;
+}
+
+/* x86 maxsd/minsd (no branch): for arguments that are not NaN, the same value as numpy's maximum/minimum but
+ * for the sign of a zero result, which no threshold comparison can see. */
+static inline double fast_max(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+static inline double fast_min(double a, double b)
+{
+    return a < b ? a : b;
+}
+
+static const double DBL_EPS = 2.220446049250313e-16; /* np.finfo(float).eps = 2^-52 */
+
+/* Coordinates below this size cannot overflow in the sums and products below, so no NaN can appear before the
+ * final division: the branch-free max/min are then exact. */
+#define SAFE_MAGNITUDE 1e100
+
+/* One frame: overlap, center error, normalized center error of box a (prediction) against box b (gt). The
+ * comparisons in max/min go either way from frame to frame, so they are branch-free (fast_max/fast_min) when
+ * every coordinate is moderate; otherwise (NaN, inf, huge values) numpy's NaN-propagating np_max/np_min. */
+#if defined(__GNUC__)
+#define ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ALWAYS_INLINE inline
+#endif
+
+static ALWAYS_INLINE void frame_error(const double *p, const double *g, int inclusive, int clamp_size,
+                                      double *ov, double *ce, double *nce)
+{
+    const double a0 = p[0], a1 = p[1], a2 = p[2], a3 = p[3];
+    const double b0 = g[0], b1 = g[1], b2 = g[2], b3 = g[3];
+    const int moderate = fabs(a0) < SAFE_MAGNITUDE && fabs(a1) < SAFE_MAGNITUDE && fabs(a2) < SAFE_MAGNITUDE &&
+                         fabs(a3) < SAFE_MAGNITUDE && fabs(b0) < SAFE_MAGNITUDE && fabs(b1) < SAFE_MAGNITUDE &&
+                         fabs(b2) < SAFE_MAGNITUDE && fabs(b3) < SAFE_MAGNITUDE;
+    double inter, uni, cpx, cpy, cgx, cgy, dx, dy, nx, ny;
+    if (inclusive) {
+        /* box_overlap.iou_xywh_inclusive_batch */
+        double iw, ih;
+        if (moderate) {
+            iw = fast_max(0.0, fast_min(a0 + a2 - 1, b0 + b2 - 1) - fast_max(a0, b0) + 1);
+            ih = fast_max(0.0, fast_min(a1 + a3 - 1, b1 + b3 - 1) - fast_max(a1, b1) + 1);
+        } else {
+            iw = np_max(0.0, np_min(a0 + a2 - 1, b0 + b2 - 1) - np_max(a0, b0) + 1);
+            ih = np_max(0.0, np_min(a1 + a3 - 1, b1 + b3 - 1) - np_max(a1, b1) + 1);
+        }
+        inter = iw * ih;
+        uni = a2 * a3 + b2 * b3 - inter;
+        *ov = inter / uni;
+    } else {
+        /* box_overlap.iou_xywh_batch (no image bound) */
+        double r;
+        if (moderate) {
+            const double x1 = fast_max(a0, b0);
+            const double y1 = fast_max(a1, b1);
+            const double x2 = fast_min(a0 + a2, b0 + b2);
+            const double y2 = fast_min(a1 + a3, b1 + b3);
+            inter = fast_max(x2 - x1, 0.0) * fast_max(y2 - y1, 0.0);
+        } else {
+            const double x1 = np_max(a0, b0);
+            const double y1 = np_max(a1, b1);
+            const double x2 = np_min(a0 + a2, b0 + b2);
+            const double y2 = np_min(a1 + a3, b1 + b3);
+            inter = np_max(x2 - x1, 0.0) * np_max(y2 - y1, 0.0);
+        }
+        uni = a2 * a3 + b2 * b3 - inter;
+        r = inter / (uni + DBL_EPS);
+        *ov = (r != r) ? r : fast_min(fast_max(r, 0.0), 1.0); /* np.clip keeps NaN */
+    }
+    /* box_overlap.center_errors_xywh_batch */
+    cpx = a0 + (a2 - 1) / 2;
+    cpy = a1 + (a3 - 1) / 2;
+    cgx = b0 + (b2 - 1) / 2;
+    cgy = b1 + (b3 - 1) / 2;
+    dx = cpx - cgx;
+    dy = cpy - cgy;
+    *ce = sqrt(dx * dx + dy * dy);
+    if (clamp_size) {
+        nx = dx / np_max(1.0, b2);
+        ny = dy / np_max(1.0, b3);
+    } else {
+        nx = cpx / b2 - cgx / b2;
+        ny = cpy / b3 - cgy / b3;
+    }
+    *nce = sqrt(nx * nx + ny * ny);
+}
+
+static void frame_errors(const double *p, const double *g, Py_ssize_t n, int inclusive, int clamp_size,
+                         double *ov, double *ce, double *nce)
+{
+    Py_ssize_t i;
+    for (i = 0; i < n; i++)
+        frame_error(p + 4 * i, g + 4 * i, inclusive, clamp_size, ov + i, ce + i, nce + i);
+}
+
+static int get_boxes(PyObject *obj, Py_buffer *view, const char *what)
+{
+    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0)
+        return -1;
+    if (view->itemsize != 8 || view->format == NULL || strcmp(view->format, "d") != 0 || view->len % 32 != 0) {
+        PyErr_Format(PyExc_ValueError, "%s must be a C-contiguous float64 (N, 4) buffer", what);
+        PyBuffer_Release(view);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *frame_errors_xywh(PyObject *self, PyObject *args)
+{
+    PyObject *pred_obj, *gt_obj;
+    Py_buffer pred, gt;
+    int inclusive, clamp_size;
+    Py_ssize_t n;
+    PyObject *ov = NULL, *ce = NULL, *nce = NULL;
+
+    (void)self;
+    if (!PyArg_ParseTuple(args, "OOpp:frame_errors_xywh", &pred_obj, &gt_obj, &inclusive, &clamp_size))
+        return NULL;
+    if (get_boxes(pred_obj, &pred, "pred") < 0)
+        return NULL;
+    if (get_boxes(gt_obj, &gt, "gt") < 0) {
+        PyBuffer_Release(&pred);
+        return NULL;
+    }
+    if (pred.len != gt.len) {
+        PyErr_SetString(PyExc_ValueError, "pred and gt must have the same number of boxes");
+        goto fail;
+    }
+    n = pred.len / 32;
+    ov = PyByteArray_FromStringAndSize(NULL, n * 8);
+    ce = PyByteArray_FromStringAndSize(NULL, n * 8);
+    nce = PyByteArray_FromStringAndSize(NULL, n * 8);
+    if (ov == NULL || ce == NULL || nce == NULL)
+        goto fail;
+    {
+        double *o = (double *)PyByteArray_AS_STRING(ov);
+        double *c = (double *)PyByteArray_AS_STRING(ce);
+        double *nc = (double *)PyByteArray_AS_STRING(nce);
+        Py_BEGIN_ALLOW_THREADS
+        frame_errors((const double *)pred.buf, (const double *)gt.buf, n, inclusive, clamp_size, o, c, nc);
+        Py_END_ALLOW_THREADS
+    }
+    PyBuffer_Release(&pred);
+    PyBuffer_Release(&gt);
+    return Py_BuildValue("(NNN)", ov, ce, nce);
+fail:
+    Py_XDECREF(ov);
+    Py_XDECREF(ce);
+    Py_XDECREF(nce);
+    PyBuffer_Release(&pred);
+    PyBuffer_Release(&gt);
+    return NULL;
+}
+
+/* k = number of thresholds strictly below v (searchsorted side='left'); NaN gives 0. ``padded`` holds the
+ * thresholds then +inf up to ``width`` (a power of two): a branch-free binary search, since the values fall
+ * anywhere among the thresholds from one frame to the next. */
+static inline Py_ssize_t rank(double v, const double *padded, Py_ssize_t width)
+{
+    Py_ssize_t k = 0, step;
+    for (step = width / 2; step >= 1; step /= 2)
+        k += (padded[k + step - 1] < v) ? step : 0;
+    return k;
+}
+
+/* The thresholds padded with +inf to a power of two (>= t + 1, so that v = +inf still ranks t); NULL when out of
+ * memory. */
+static double *pad_thresholds(const double *thr, Py_ssize_t t, Py_ssize_t *width)
+{
+    Py_ssize_t w = 1, j;
+    double *padded;
+    while (w < t + 1)
+        w *= 2;
+    padded = (double *)malloc(sizeof(double) * (size_t)w);
+    if (padded == NULL)
+        return NULL;
+    for (j = 0; j < w; j++)
+        padded[j] = j < t ? thr[j] : HUGE_VAL;
+    *width = w;
+    return padded;
+}
+
+/* Thresholds of one curve (padded for rank) and its per-sequence histogram of ranks. */
+typedef struct {
+    Py_ssize_t t, width;
+    double *padded;   /* for rank(): thresholds, then +inf up to width */
+    double *bracket;  /* -inf, -inf, thresholds, +inf, +inf, +inf: for curve_rank */
+    double t0, scale; /* guess = (v - t0) * scale */
+    int above;
+    int64_t *hist;    /* n_seq * (t + 1) */
+} Curve;
+
+static int curve_init(Curve *c, const Py_buffer *thr, int above, Py_ssize_t n_seq)
+{
+    const double *v = (const double *)thr->buf;
+    Py_ssize_t j;
+    c->t = thr->len / 8;
+    c->above = above;
+    if (thr->len % 8 || c->t < 1) {
+        PyErr_SetString(PyExc_ValueError, "thresholds: at least one float64 expected");
+        return -1;
+    }
+    for (j = 1; j < c->t; j++) {
+        if (!(v[j - 1] <= v[j])) {
+            PyErr_SetString(PyExc_ValueError, "thresholds must be sorted ascending");
+            return -1;
+        }
+    }
+    c->padded = pad_thresholds(v, c->t, &c->width);
+    c->bracket = (double *)malloc(sizeof(double) * (size_t)(c->t + 5));
+    c->hist = (int64_t *)calloc((size_t)(n_seq * (c->t + 1) + 1), sizeof(int64_t));
+    if (c->padded == NULL || c->bracket == NULL || c->hist == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    c->bracket[0] = c->bracket[1] = -HUGE_VAL;
+    for (j = 0; j < c->t; j++)
+        c->bracket[j + 2] = v[j];
+    c->bracket[c->t + 2] = c->bracket[c->t + 3] = c->bracket[c->t + 4] = HUGE_VAL;
+    c->t0 = v[0];
+    c->scale = (c->t > 1 && v[c->t - 1] > v[0] && isfinite(v[c->t - 1] - v[0]))
+                   ? (double)(c->t - 1) / (v[c->t - 1] - v[0]) : 0.0;
+    return 0;
+}
+
+static void curve_free(Curve *c)
+{
+    free(c->padded);
+    free(c->bracket);
+    free(c->hist);
+}
+
+/* rank() for (nearly) evenly spaced thresholds, as every OPE tool's are, without a chain of dependent loads:
+ * the interpolated index k0 gives a window of thresholds k0-2 .. k0+2, all compared with x at once. If
+ * threshold k0-2 is below x and threshold k0+2 is not, the thresholds below x are exactly those up to k0-2
+ * (k0 - 1 of them) and the ones among k0-1, k0, k0+1 that are below x. Otherwise (a guess too far off, NaN,
+ * -inf) the binary search answers, so any sorted thresholds give the exact rank. */
+static inline Py_ssize_t curve_rank(const Curve *c, double x)
+{
+    double g = (x - c->t0) * c->scale;
+    const double *w;
+    Py_ssize_t k0;
+    g = fast_min(fast_max(g, 0.0), (double)(c->t - 1)); /* branch-free clamp; NaN becomes 0 */
+    k0 = (Py_ssize_t)g;
+    w = c->bracket + k0; /* w[i] = threshold k0 - 2 + i (-inf before the first, +inf after the last) */
+    if ((w[0] < x) & !(w[4] < x))
+        return k0 - 1 + (w[1] < x) + (w[2] < x) + (w[3] < x);
+    return rank(x, c->padded, c->width);
+}
+
+static inline void curve_add(Curve *c, Py_ssize_t seq, double x)
+{
+    Py_ssize_t k = curve_rank(c, x);
+    if (!c->above && x != x)
+        k = c->t; /* NaN is never counted: rank 0 for "above", t for "at most" */
+    c->hist[seq * (c->t + 1) + k]++;
+}
+
+/* The histogram's cumulative counts as a bytearray of n_seq * t int64 (NULL with a Python error). */
+static PyObject *curve_counts(const Curve *c, Py_ssize_t n_seq)
+{
+    PyObject *out = PyByteArray_FromStringAndSize(NULL, n_seq * c->t * 8);
+    Py_ssize_t s, j;
+    if (out == NULL)
+        return NULL;
+    for (s = 0; s < n_seq; s++) {
+        const int64_t *h = c->hist + s * (c->t + 1);
+        int64_t *cnt = (int64_t *)PyByteArray_AS_STRING(out) + s * c->t;
+        int64_t acc = 0;
+        if (c->above) { /* v > thr[j]  <=>  k > j */
+            for (j = c->t - 1; j >= 0; j--) {
+                acc += h[j + 1];
+                cnt[j] = acc;
+            }
+        } else {        /* v <= thr[j]  <=>  k <= j */
+            for (j = 0; j < c->t; j++) {
+                acc += h[j];
+                cnt[j] = acc;
+            }
+        }
+    }
+    return out;
+}
+
+static PyObject *threshold_counts(PyObject *self, PyObject *args)
+{
+    Py_buffer values, ids, thresholds;
+    Py_ssize_t n_seq, n, i;
+    int above, bad_id = 0;
+    Curve curve;
+    PyObject *out = NULL;
+
+    (void)self;
+    memset(&curve, 0, sizeof(curve));
+    if (!PyArg_ParseTuple(args, "y*y*ny*p:threshold_counts", &values, &ids, &n_seq, &thresholds, &above))
+        return NULL;
+    n = values.len / 8;
+    if (values.len % 8 || ids.len != n * 8 || n_seq < 0) {
+        PyErr_SetString(PyExc_ValueError, "threshold_counts: values (float64) and ids (int64, same length) "
+                                          "expected");
+        goto done;
+    }
+    if (curve_init(&curve, &thresholds, above, n_seq) < 0)
+        goto done;
+    Py_BEGIN_ALLOW_THREADS
+    {
+        const double *v = (const double *)values.buf;
+        const int64_t *id = (const int64_t *)ids.buf;
+        for (i = 0; i < n; i++) {
+            if (id[i] < 0 || id[i] >= n_seq) {
+                bad_id = 1;
+                break;
+            }
+            curve_add(&curve, (Py_ssize_t)id[i], v[i]);
+        }
+    }
+    Py_END_ALLOW_THREADS
+    if (bad_id)
+        PyErr_SetString(PyExc_ValueError, "threshold_counts: a sequence id outside [0, n_seq)");
+    else
+        out = curve_counts(&curve, n_seq);
+done:
+    curve_free(&curve);
+    PyBuffer_Release(&values);
+    PyBuffer_Release(&ids);
+    PyBuffer_Release(&thresholds);
+    return out;
+}
+
+static PyObject *ope_counts(PyObject *self, PyObject *args)
+{
+    PyObject *pred_obj, *gt_obj, *result = NULL;
+    Py_buffer pred, gt, lengths, thr[3];
+    int inclusive, clamp_size, first_is_gt, skip_nan_gt;
+    Curve curves[3];
+    int64_t *frames = NULL;
+    Py_ssize_t n_seq, n, total = 0, s, k;
+    int ok = 0;
+
+    (void)self;
+    memset(curves, 0, sizeof(curves));
+    if (!PyArg_ParseTuple(args, "OOy*ppppy*y*y*:ope_counts", &pred_obj, &gt_obj, &lengths, &inclusive,
+                          &clamp_size, &first_is_gt, &skip_nan_gt, &thr[0], &thr[1], &thr[2]))
+        return NULL;
+    if (get_boxes(pred_obj, &pred, "pred") < 0)
+        goto release_args;
+    if (get_boxes(gt_obj, &gt, "gt") < 0) {
+        PyBuffer_Release(&pred);
+        goto release_args;
+    }
+    n = gt.len / 32;
+    n_seq = lengths.len / 8;
+    for (s = 0; s < n_seq; s++) {
+        const int64_t len = ((const int64_t *)lengths.buf)[s];
+        if (len < 0) {
+            total = -1;
+            break;
+        }
+        total += (Py_ssize_t)len;
+    }
+    if (pred.len != gt.len || lengths.len % 8 || total != n) {
+        PyErr_SetString(PyExc_ValueError, "ope_counts: pred and gt must be (N, 4) and the sequence lengths sum to N");
+        goto release;
+    }
+    for (k = 0; k < 3; k++) {
+        if (curve_init(&curves[k], &thr[k], k == 0, n_seq) < 0)
+            goto release;
+    }
+    frames = (int64_t *)calloc((size_t)n_seq + 1, sizeof(int64_t));
+    if (frames == NULL) {
+        PyErr_NoMemory();
+        goto release;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    {
+        const double *p = (const double *)pred.buf;
+        const double *g = (const double *)gt.buf;
+        const int64_t *len = (const int64_t *)lengths.buf;
+        Py_ssize_t i = 0;
+        for (s = 0; s < n_seq; s++) {
+            const Py_ssize_t end = i + (Py_ssize_t)len[s];
+            for (; i < end; i++) {
+                const double *b = g + 4 * i;
+                const double *a = (first_is_gt && i == end - (Py_ssize_t)len[s]) ? b : p + 4 * i;
+                double ov, ce, nce;
+                if (skip_nan_gt && (b[0] != b[0] || b[1] != b[1] || b[2] != b[2] || b[3] != b[3]))
+                    continue;
+                frame_error(a, b, inclusive, clamp_size, &ov, &ce, &nce);
+                curve_add(&curves[0], s, ov);
+                curve_add(&curves[1], s, ce);
+                curve_add(&curves[2], s, nce);
+                frames[s]++;
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    {
+        PyObject *c0 = curve_counts(&curves[0], n_seq);
+        PyObject *c1 = c0 ? curve_counts(&curves[1], n_seq) : NULL;
+        PyObject *c2 = c1 ? curve_counts(&curves[2], n_seq) : NULL;
+        PyObject *fr = c2 ? PyByteArray_FromStringAndSize((const char *)frames, n_seq * 8) : NULL;
+        if (fr != NULL) {
+            result = Py_BuildValue("(NNNN)", c0, c1, c2, fr);
+            ok = 1;
+        } else {
+            Py_XDECREF(c0);
+            Py_XDECREF(c1);
+            Py_XDECREF(c2);
+        }
+    }
+    (void)ok;
+release:
+    for (k = 0; k < 3; k++)
+        curve_free(&curves[k]);
+    free(frames);
+    PyBuffer_Release(&pred);
+    PyBuffer_Release(&gt);
+release_args:
+    PyBuffer_Release(&lengths);
+    for (k = 0; k < 3; k++)
+        PyBuffer_Release(&thr[k]);
+    return result;
+}
+
+static inline int has_nan(const double *r)
+{
+    return r[0] != r[0] || r[1] != r[1] || r[2] != r[2] || r[3] != r[3];
+}
+
+static PyObject *lasot_counts(PyObject *self, PyObject *args)
+{
+    PyObject *pred_obj, *gt_obj, *result = NULL;
+    Py_buffer pred, gt, absent, lengths, thr[3];
+    Curve curves[3];
+    Py_ssize_t n_seq, n, total = 0, s, k;
+
+    (void)self;
+    memset(curves, 0, sizeof(curves));
+    if (!PyArg_ParseTuple(args, "OOy*y*y*y*y*:lasot_counts", &pred_obj, &gt_obj, &absent, &lengths, &thr[0],
+                          &thr[1], &thr[2]))
+        return NULL;
+    if (get_boxes(pred_obj, &pred, "pred") < 0)
+        goto release_args;
+    if (get_boxes(gt_obj, &gt, "gt") < 0) {
+        PyBuffer_Release(&pred);
+        goto release_args;
+    }
+    n = gt.len / 32;
+    n_seq = lengths.len / 8;
+    for (s = 0; s < n_seq; s++) {
+        const int64_t len = ((const int64_t *)lengths.buf)[s];
+        if (len < 1) { /* every sequence has a first frame */
+            total = -1;
+            break;
+        }
+        total += (Py_ssize_t)len;
+    }
+    if (pred.len != gt.len || lengths.len % 8 || total != n || absent.len != n) {
+        PyErr_SetString(PyExc_ValueError, "lasot_counts: pred and gt (N, 4), absent (N bytes) and sequence "
+                                          "lengths (>= 1) summing to N expected");
+        goto release;
+    }
+    for (k = 0; k < 3; k++) {
+        if (curve_init(&curves[k], &thr[k], k == 0, n_seq) < 0)
+            goto release;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    {
+        const double *p = (const double *)pred.buf;
+        const double *g = (const double *)gt.buf;
+        const unsigned char *gone = (const unsigned char *)absent.buf;
+        const int64_t *len = (const int64_t *)lengths.buf;
+        Py_ssize_t i = 0;
+        for (s = 0; s < n_seq; s++) {
+            const Py_ssize_t start = i, end = i + (Py_ssize_t)len[s];
+            Py_ssize_t last = start; /* the last result row that was not replaced */
+            for (; i < end; i++) {
+                const double *a = p + 4 * i;
+                const double *b = g + 4 * i;
+                double ov, ce, nce;
+                /* calc_seq_err_robust.m: an invalid result (NaN, w or h <= 0) where gt has no NaN repeats the
+                 * previous one (trackbench's repeat_previous: the last earlier row that was not replaced, the
+                 * first row of a sequence never is); then frame 0 := gt */
+                if (i > start && (has_nan(a) || a[2] <= 0 || a[3] <= 0) && !has_nan(b))
+                    a = p + 4 * last;
+                else
+                    last = i;
+                if (i == start)
+                    a = b;
+                if (gone[i]) /* absent frames are left out; the divisor stays the full length */
+                    continue;
+                if (b[0] > 0 && b[1] > 0 && b[2] > 0 && b[3] > 0) {
+                    frame_error(a, b, 1, 0, &ov, &ce, &nce);
+                } else { /* gt with a non-positive number: overlap and errors -1 */
+                    ov = ce = nce = -1.0;
+                }
+                curve_add(&curves[0], s, ov);
+                curve_add(&curves[1], s, ce);
+                curve_add(&curves[2], s, nce);
+            }
+        }
+    }
+    Py_END_ALLOW_THREADS
+    {
+        PyObject *c0 = curve_counts(&curves[0], n_seq);
+        PyObject *c1 = c0 ? curve_counts(&curves[1], n_seq) : NULL;
+        PyObject *c2 = c1 ? curve_counts(&curves[2], n_seq) : NULL;
+        if (c2 != NULL) {
+            result = Py_BuildValue("(NNN)", c0, c1, c2);
+        } else {
+            Py_XDECREF(c0);
+            Py_XDECREF(c1);
+        }
+    }
+release:
+    for (k = 0; k < 3; k++)
+        curve_free(&curves[k]);
+    PyBuffer_Release(&pred);
+    PyBuffer_Release(&gt);
+release_args:
+    PyBuffer_Release(&absent);
+    PyBuffer_Release(&lengths);
+    for (k = 0; k < 3; k++)
+        PyBuffer_Release(&thr[k]);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"frame_errors_xywh", frame_errors_xywh, METH_VARARGS,
+     "frame_errors_xywh(pred, gt, inclusive, clamp_size) -> (overlaps, center_errors, norm_center_errors) as\n"
+     "bytearrays of float64, one per box pair (see the module source)."},
+    {"ope_counts", ope_counts, METH_VARARGS,
+     "ope_counts(pred, gt, lengths, inclusive, clamp_size, first_is_gt, skip_nan_gt, thr_overlap, thr_center,\n"
+     "thr_norm_center) -> (success, precision, norm_precision counts, frames): frame errors and threshold counts\n"
+     "in one pass (see the module source)."},
+    {"lasot_counts", lasot_counts, METH_VARARGS,
+     "lasot_counts(pred, gt, absent, lengths, thr_overlap, thr_center, thr_norm_center) -> (success, precision,\n"
+     "norm_precision counts): the LaSOT toolkit rule and threshold counts in one pass (see the module source)."},
+    {"threshold_counts", threshold_counts, METH_VARARGS,
+     "threshold_counts(values, ids, n_seq, thresholds, above) -> bytearray of (n_seq, len(thresholds)) int64:\n"
+     "per sequence, how many values are > (above) or <= each threshold; NaN never counts."},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "sot_ope",
+    "Single-object OPE kernels: per-frame overlaps and center errors, per-sequence threshold counts.", -1,
+    methods, NULL, NULL, NULL, NULL,
+};
+
+PyMODINIT_FUNC PyInit_sot_ope(void)
+{
+    return PyModule_Create(&module);
+}
