@@ -91,7 +91,7 @@ def eval_command(
         Optional[str], typer.Option("--convention", help="SOT: 'official' (default) or 'pytracking'.")
     ] = None,
     workers: Annotated[
-        Optional[int], typer.Option("--workers", min=1, help="Worker processes over sequences (default: one per CPU core, at most 4).")
+        Optional[int], typer.Option("--workers", min=1, help="Worker processes over sequences (default: one per CPU core, at most 4, when the inputs exceed 32 MB; else 1).")
     ] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="Write summary files and a JSON record here.")] = None,
     format: Annotated[OutputFormat, typer.Option("--format", help="How to print the results.")] = OutputFormat.table,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 from rich.console import Console
@@ -16,15 +15,6 @@ from trackbench.errors import TrackbenchError
 from trackbench.metrics import mot_report
 from trackbench.metrics.mot_benchmarks import check_benchmark_name
 from trackbench.metrics.mot_eval import evaluate_mot, families_for
-
-
-def default_workers() -> int:
-    """One process per available CPU core, at most 4 (sequences are independent; more rarely pays)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(4, cores))
 
 
 def resolve_gt_root(gt: Path, benchmark: str, split: str | None) -> Path:
@@ -53,7 +43,7 @@ def run_eval(options) -> int:
     with progress_bar("evaluating sequences") as advance:
         results = evaluate_mot(rules, gt_root, list(options.results), families, seqmap=options.seqmap,
                                sequences=options.sequences, names=options.tracker_names,
-                               workers=options.workers or default_workers(),
+                               workers=options.workers,
                                progress=advance, on_total=advance.set_total)
     render_results(results, families, options)
     if options.out is not None:
