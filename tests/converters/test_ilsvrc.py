@@ -179,3 +179,47 @@ def test_det_restricted_to_the_30_vid_classes(tmp_path):
         handle.write("train/ILSVRC2014_train_0000/ILSVRC2014_train_00000009 1\n")
     with pytest.raises(TrackbenchError, match=r"DET_train_30classes\.txt:4: lists .*00000009"):
         convert("imagenet-det", root, tmp_path / "out2")
+
+
+def _findtext_reference(path: Path) -> tuple[int, int, list[tuple]]:
+    """What the first reader did with ElementPath (``findtext``): the behaviour the direct child walk keeps."""
+    root = ET.parse(path).getroot()
+    objects = []
+    for obj in root.iter("object"):
+        objects.append((obj.findtext("name"), obj.findtext("trackid"), obj.findtext("occluded"),
+                        [obj.findtext(f"bndbox/{k}") for k in ("xmin", "ymin", "xmax", "ymax")]))
+    return int(root.findtext("size/width")), int(root.findtext("size/height")), objects
+
+
+def test_regression_xml_child_walk_keeps_findtext_semantics(tmp_path):
+    from trackbench.converters.ilsvrc import parse_xml
+
+    path = tmp_path / "odd.xml"
+    path.write_text(
+        "<?xml version='1.0' encoding='utf-8'?><annotation><!-- a comment --><size><depth>3</depth>"
+        "<width> 640 </width><height>480</height></size><size><width>1</width></size>"
+        "<object><name>n02958343</name><trackid/><bndbox><xmin>1</xmin></bndbox>"  # first bndbox lacks ymin...
+        "<bndbox><ymin>2.7</ymin><xmax>30</xmax><ymax>40</ymax><xmin>9</xmin></bndbox><occluded>1</occluded>"
+        "</object><part><object><name>n02958343</name><trackid>7</trackid>"  # nested: root.iter finds it
+        "<bndbox><xmin>0</xmin><ymin>0</ymin><xmax>5</xmax><ymax>5</ymax></bndbox></object></part></annotation>")
+    width, height, objects = _findtext_reference(path)
+    parsed = parse_xml(path, [])
+    assert (parsed[0], parsed[1]) == (width, height) == (640, 480)
+    assert [(o["trackid"], o["occluded"]) for o in parsed[2]] == [(t, occ) for _, t, occ, _ in objects]
+    assert [(o["trackid"], o["occluded"]) for o in parsed[2]] == [("", "1"), ("7", None)]
+    corners = [[int(float(v)) for v in box] for _, _, _, box in objects]
+    assert [o["bbox"] for o in parsed[2]] == [(x1, y1, x2 - x1, y2 - y1) for x1, y1, x2, y2 in corners]
+    assert [o["bbox"] for o in parsed[2]] == [(1.0, 2.0, 29.0, 38.0), (0.0, 0.0, 5.0, 5.0)]
+
+
+def test_vid_up_to_date_check_lists_the_frames_it_left_to_the_workers(tmp_path):
+    root = tmp_path / "ILSVRC"
+    build_vid(root, videos=2)
+    first, _ = convert("imagenet-vid", root, tmp_path / "out", workers=2)
+    again, _ = convert("imagenet-vid", root, tmp_path / "out", workers=2)
+    assert again.up_to_date and again.counts.images == first.counts.images
+    video = next((root / "Annotations" / "VID" / "train" / "ILSVRC2015_VID_train_0000").iterdir())
+    frame = video / "000001.xml"
+    frame.write_text(frame.read_text().replace("</annotation>", " </annotation>"))  # one frame rewritten
+    third, _ = convert("imagenet-vid", root, tmp_path / "out", workers=2)
+    assert not third.up_to_date

@@ -322,3 +322,34 @@ def test_fast_table_reader_equals_read_mot_txt(mot17, tmp_path):
     for path in (spaced, trailing):
         table = _read_table(path, 9)
         assert table.shape == (2, 9) and np.array_equal(table, read_mot_txt(path, 9)[:, :9])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_several_splits_in_one_run_write_what_separate_runs_write(mot17, tmp_path, monkeypatch, workers):
+    """run_conversions loads the splits' videos over one pool and writes one split while the workers render the
+    next: every file must be byte for byte what one run per split writes (the rendering pass in the workers
+    forced on, so the pipelined path runs on this small tree)."""
+    import trackbench.cocovid.merge as merge
+    from trackbench.converters.engine import run_conversion, run_conversions
+    from trackbench.converters.registry import get_converter
+
+    monkeypatch.setattr(merge, "PARALLEL_MERGE_MIN_RECORDS", 0)
+    root = tmp_path / "MOT17"
+    for name in ("MOT17-05-FRCNN", "MOT17-09-SDP"):
+        seq = root / "train" / name
+        shutil.copytree(mot17 / "train" / name, seq)
+        (seq / "det").mkdir(exist_ok=True)
+        (seq / "det" / "det.txt").write_text("1,-1,10.5,20,30,40,0.9\n3,-1,5,6,7,8,0.25\n")
+    spec, splits = get_converter("mot17"), ["half-val", "train", "half-train"]
+    together = run_conversions(spec, root, tmp_path / "one", splits, {}, workers=workers)
+    apart = [run_conversion(spec, root, tmp_path / "apart", split, {}, workers=workers) for split in splits]
+    assert [r.split for r in together] == splits
+    for one, other in zip(together, apart):
+        assert one.counts.to_json() == other.counts.to_json()
+        assert one.output.read_bytes() == other.output.read_bytes()
+        for key, path in one.side_outputs.items():
+            assert Path(path).read_bytes() == Path(other.side_outputs[key]).read_bytes()
+    listed = [sorted(p.name for p in (tmp_path / folder).iterdir()) for folder in ("one", "apart")]
+    assert listed[0] == listed[1]  # nothing left over (shards, chunks)
+    again = run_conversions(spec, root, tmp_path / "one", splits, {}, workers=workers)
+    assert all(r.up_to_date for r in again)

@@ -91,9 +91,9 @@ def test_ids_follow_sorted_names_and_first_appearance(toy_root, tmp_path):
 
 @pytest.mark.parametrize("parallel_merge_from", [0, 10**9])
 def test_columns_and_records_write_the_same_file(toy_root, tmp_path, monkeypatch, parallel_merge_from):
-    import trackbench.cocovid.writer as writer
+    import trackbench.cocovid.merge as merge
 
-    monkeypatch.setattr(writer, "PARALLEL_MERGE_MIN_ANNOTATIONS", parallel_merge_from)  # 0: the worker pass runs
+    monkeypatch.setattr(merge, "PARALLEL_MERGE_MIN_RECORDS", parallel_merge_from)  # 0: the worker pass runs
     records = run_conversion(TOY, toy_root, tmp_path / "a", "train", {})
     columns = run_conversion(TOY, toy_root, tmp_path / "b", "train", {"columns": True}, workers=2)
     records_parallel = run_conversion(TOY, toy_root, tmp_path / "c", "train", {}, workers=2)
@@ -181,3 +181,32 @@ def test_non_finite_extra_values_name_the_video(tmp_path):
                                 extra={"visibility": np.array([np.nan])})
     with pytest.raises(ValueError, match="non-finite value in column 'visibility'"):
         store.write(VideoRecord("clip", 10, 10, [FrameRecord("f", 0)], columns))  # type: ignore[arg-type]
+
+
+def test_guided_chunks_cover_every_task_in_order_and_end_small():
+    from trackbench.converters.engine import _chunks
+
+    tasks = [VideoTask(f"t{i}", (), weight=w) for i, w in enumerate([108, 108, 108] + [30] * 6 + [8] * 12)]
+    chunks = _chunks(tasks, workers=2)
+    assert [t.name for chunk in chunks for t in chunk] == [t.name for t in tasks]
+    assert [t.weight for t in chunks[0]] == [108]  # a quarter of 582 is 145: one 108 fits, two do not
+    assert len(chunks[-1]) == 1 and len(chunks[-2]) == 1
+    equal = _chunks([VideoTask(f"v{i}", ()) for i in range(200)], workers=2)
+    assert [len(c) for c in equal][:3] == [50, 37, 28] and sum(map(len, equal)) == 200  # 200/4, 150/4, 113/4
+
+
+def test_many_videos_merge_in_parallel_batches_like_serially(tmp_path, monkeypatch):
+    import trackbench.cocovid.merge as merge
+
+    root = tmp_path / "raw"
+    root.mkdir()
+    for v in range(40):  # uneven sizes: the batches are cut by record counts and rendered largest first
+        rows = [f"{f % 4} {1 + v % 2} {f if v % 5 else -1} {f} {v} 2 3" for f in range(v % 7 * 3)]
+        (root / f"v{v:02d}.txt").write_text("".join(r + "\n" for r in rows))
+    monkeypatch.setattr(merge, "PARALLEL_MERGE_MIN_RECORDS", 0)
+    serial = run_conversion(TOY, root, tmp_path / "a", "train", {"columns": True})
+    parallel = run_conversion(TOY, root, tmp_path / "b", "train", {"columns": True}, workers=2)
+    assert serial.output.read_bytes() == parallel.output.read_bytes()
+    assert (tmp_path / "a" / "train_extra.json").read_bytes() == (tmp_path / "b" / "train_extra.json").read_bytes()
+    assert serial.counts.videos == 40 and serial.counts.annotations == sum(v % 7 * 3 for v in range(40))
+    assert_verified(parallel.output)

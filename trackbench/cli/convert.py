@@ -77,7 +77,7 @@ def convert(
     list_families: Annotated[bool, typer.Option("--list", help="List the dataset families and exit.")] = False,
 ) -> None:
     """Convert a raw dataset into CocoVID JSON (MMTracking's <split>_cocoformat.json)."""
-    from trackbench.converters.engine import run_conversion
+    from trackbench.converters.engine import run_conversions
     from trackbench.converters.registry import CONVERTERS, available_converters, get_converter
 
     console = Console()
@@ -102,10 +102,12 @@ def convert(
     }
     options = {k: v for k, v in given.items() if v is not None}
     splits = split or [spec.default_split or spec.splits[0]]
-    for one_split in splits:
-        with progress_bar(f"{spec.name} {one_split}") as advance:
-            report = run_conversion(spec, root, out, one_split, options, workers=workers, resume=resume,
-                                    progress=advance, on_total=advance.set_total)
+    # all splits in one run: their videos load over one pool, and one split's files are written while the
+    # workers render the next split's lines
+    with progress_bar(f"{spec.name} {', '.join(splits)}") as advance:
+        reports = run_conversions(spec, root, out, splits, options, workers=workers, resume=resume,
+                                  progress=advance, on_total=advance.set_total)
+    for report in reports:
         _print_report(console, report)
 
 

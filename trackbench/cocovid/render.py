@@ -2,8 +2,10 @@
 JSON body of its record without ids (the merge prefixes ``id``, ``image_id``, ``video_id``, ``category_id``,
 ``instance_id``). Runs in the worker that loaded the video, so the costly text encoding is parallel.
 
-Annotations come as a list of ``AnnotationRecord`` or, for big tables (MOT gt), as ``AnnotationColumns`` of
-numpy arrays, rendered with one format string per row instead of one object per box; both give the same text.
+Annotations come as a list of ``AnnotationRecord`` or, for big tables (MOT gt, ImageNet VID), as
+``AnnotationColumns`` of numpy arrays, kept as typed columns with one format string per row (the merge renders
+them vectorized, ``rowtext``) instead of one object per box; both give the same text. Side-output values may
+come already rendered (``RawJSON``, e.g. MOT detections through ``rowtext``).
 """
 
 from __future__ import annotations
@@ -62,6 +64,10 @@ class AnnotationColumns:
 
     def __len__(self) -> int:
         return int(len(self.frame_index))
+
+
+class RawJSON(str):
+    """A value already rendered as JSON text (e.g. by ``rowtext.render_rows``): written as is, not encoded again."""
 
 
 def side_output(video: VideoRecord, key: str, per_frame: dict[int, Any]) -> None:
@@ -232,7 +238,8 @@ def encode_video(video: VideoRecord, input_hash: str = "") -> EncodedVideo:
             if not 0 <= int(index) < len(images):
                 raise ValueError(f"video {video.name!r}: side output {key!r} on frame index {index} of {len(images)}")
         try:
-            side_lines[key] = [f"{int(index)}\t{dumps(value)}" for index, value in sorted(per_frame.items())]
+            side_lines[key] = [f"{int(index)}\t{value if type(value) is RawJSON else dumps(value)}"
+                               for index, value in sorted(per_frame.items())]
         except (ValueError, TypeError) as exc:
             raise ValueError(f"video {video.name!r}: side output {key!r} cannot be written: {exc}") from None
     try:

@@ -14,7 +14,8 @@ from trackbench.cocovid.schema import Category, Skip, VideoRecord
 
 @dataclass(frozen=True)
 class VideoTask:
-    """One video to convert. ``inputs`` are the files whose size and mtime decide whether a shard is fresh;
+    """One video to convert. ``inputs`` are the files whose size and mtime decide whether a shard is fresh (empty
+    when the spec's ``list_inputs`` lists them);
     ``params`` is whatever ``load`` needs (must pickle); ``weight`` (e.g. frame count) orders work longest first."""
 
     name: str
@@ -45,6 +46,12 @@ class ConverterSpec:
     load: Callable[[VideoTask], VideoRecord]
     options: dict[str, Any] = field(default_factory=dict)
     default_split: str | None = None
+    # for a plan that leaves ``VideoTask.inputs`` empty to keep itself cheap (one listing per video is work a
+    # worker can do): lists one task's input files; the engine calls it where the hash is taken
+    list_inputs: Callable[[VideoTask], tuple[str, ...]] | None = None
+
+    def inputs_of(self, task: VideoTask) -> tuple[str, ...]:
+        return self.list_inputs(task) if self.list_inputs is not None and not task.inputs else task.inputs
 
 
 def input_hash(paths: tuple[str, ...] | list[str]) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import io
 from collections import OrderedDict
 from pathlib import Path
@@ -25,6 +26,8 @@ from typing import Any
 import numpy as np
 
 from trackbench.cocovid.schema import Category, FrameRecord, Skip, VideoRecord
+from trackbench.cocovid.render import RawJSON
+from trackbench.cocovid.rowtext import render_rows
 from trackbench.cocovid.writer import AnnotationColumns, side_output
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
 from trackbench.converters.discovery import list_subdirs, parse_int, read_ini, require_dir
@@ -104,7 +107,8 @@ def _read_seqinfo(seq_dir: Path, notes: list[str]) -> dict[str, Any]:
 
 
 def _make_plan(family: str, root: Path, split: str, options: dict[str, Any]) -> ConversionPlan:
-    import pandas  # noqa: F401  (imported once here, so forked workers inherit it instead of each loading it)
+    if not _NATIVE_TEXT:
+        import pandas  # noqa: F401  (imported once here, so forked workers inherit it instead of each loading it)
 
     root = Path(root)
     folder_name = "test" if split == "test" else "train"
@@ -160,6 +164,9 @@ def _nonblank_line_numbers(path: Path) -> np.ndarray:
         return np.array([n for n, line in enumerate(handle, start=1) if line.strip()], dtype=np.int64)
 
 
+# read_mot_txt parses through the compiled exact parser when it is built (setup.py); pandas' C reader (and its
+# 0.2 s import) is then not needed
+_NATIVE_TEXT = importlib.util.find_spec("trackbench.native.textparse") is not None
 _TABLE_CACHE: OrderedDict[str, np.ndarray] = OrderedDict()
 _TABLE_CACHE_SIZE = 4
 
@@ -182,14 +189,15 @@ def _fast_table(raw: bytes) -> np.ndarray | None:
 
 
 def _read_table(path: Path, min_columns: int) -> np.ndarray:
-    """read_mot_txt (with a fast path and a cache for the byte-identical MOT17 detector copies), plus
+    """read_mot_txt (pandas' reader as the fast path where the compiled one is not built; a cache for the
+    byte-identical MOT17 detector copies), plus
     finiteness of the first ``min_columns`` columns checked with the offending line."""
     raw = path.read_bytes()
     key = f"{min_columns}:{hashlib.sha1(raw).hexdigest()}"
     if key in _TABLE_CACHE:
         _TABLE_CACHE.move_to_end(key)
         return _TABLE_CACHE[key]
-    data = _fast_table(raw)
+    data = None if _NATIVE_TEXT else _fast_table(raw)
     if data is not None and (data.shape[1] < min_columns or not np.isfinite(data[:, :min_columns]).all()):
         data = None
     if data is None:
@@ -299,7 +307,7 @@ def _gt_columns(task: VideoTask, skipped: list[Skip]) -> AnnotationColumns:
     )
 
 
-def _detections(task: VideoTask, n_frames: int, skipped: list[Skip]) -> dict[int, list[list[float]]]:
+def _detections(task: VideoTask, n_frames: int, skipped: list[Skip]) -> dict[int, RawJSON]:
     p = task.params
     path = Path(p["det"])
     data = _read_table(path, 7)
@@ -313,8 +321,8 @@ def _detections(task: VideoTask, n_frames: int, skipped: list[Skip]) -> dict[int
     rows = rows[np.argsort(frame[rows], kind="stable")]
     local = (frame[rows] - p["first"]).astype(np.int64)
     bounds = np.searchsorted(local, np.arange(n_frames + 1))
-    boxes = data[rows, 2:7].tolist()
-    return {i: boxes[bounds[i]:bounds[i + 1]] for i in range(n_frames)}
+    lines = render_rows("[%r,%r,%r,%r,%r]", list(data[rows, 2:7].T), sep="\n").split("\n") if len(rows) else []
+    return {i: RawJSON("[" + ",".join(lines[bounds[i]:bounds[i + 1]]) + "]") for i in range(n_frames)}
 
 
 def load(task: VideoTask) -> VideoRecord:
