@@ -78,7 +78,7 @@ def test_two_workers_give_the_same_results_and_retry_failed(reference_run, mot_s
     assert m["world_size"] == 2 and m["backend"] == "gloo"
     for seq in SEQS:
         assert (out / f"{seq}.txt").read_bytes() == (ref / f"{seq}.txt").read_bytes()
-    # longest video first: the two longest start on the two ranks
+    # biggest video first (det.txt size): the two biggest start on the two ranks
     assert m["last_run"]["ran"][:2] == ["ETH-Sunnyday", "TUD-Stadtmitte"]
     # a second run into the same folder must be explicit
     assert main(["run", "sort", "--dataset", str(mot_split), "--out", str(out)]) == 2
@@ -229,3 +229,22 @@ def test_strongsort_from_a_cache_with_frames_on_cocovid(tmp_path):
     records = json.loads((out / "results.json").read_text())
     assert {r["image_id"] for r in records} == {102, 103, 104, 105}  # confirmed from the third frame on
     assert {r["category_id"] for r in records} == {1} and {r["instance_id"] for r in records} == {1, 2}
+
+
+def test_videos_are_handed_out_biggest_detection_file_first(tmp_path):
+    """LPT order: a tracker's time follows its boxes more than its frames, so a short crowded video goes first."""
+    import numpy as np
+
+    from trackbench.runners.detections import VideoDetections, save_cache
+
+    root = tmp_path / "train"
+    for name, frames, boxes_per_frame in [("long-sparse", 300, 1), ("short-crowded", 50, 40), ("mid", 100, 5)]:
+        (root / name).mkdir(parents=True)
+        (root / name / "seqinfo.ini").write_text(f"[Sequence]\nname={name}\nseqLength={frames}\n")
+        f = np.repeat(np.arange(1, frames + 1), boxes_per_frame)
+        save_cache(tmp_path / "cache", name, VideoDetections.build(f, np.tile([0, 0, 10, 20.0], (len(f), 1)),
+                                                                   np.full(len(f), 0.9)))
+    request = launch_module.RunRequest(method="sort", dataset=root, out=tmp_path / "out",
+                                       detections=str(tmp_path / "cache"))
+    todo, done, failed = launch_module.plan_videos(request, launch_module.prepare(request))
+    assert todo == ["short-crowded", "mid", "long-sparse"] and done == [] and failed == []  # frames: reversed

@@ -1,11 +1,12 @@
 """The run launcher: one method over every video of a dataset, on N ranks of a torch.distributed process group.
 
 * ``--workers N``: N CPU processes with the gloo backend; ``--gpus N``: one process per GPU with NCCL. Started
-  by us (forked children that join the group exactly as ``torchrun`` workers do: through a TCP store the parent
-  hosts, ``TORCHELASTIC_USE_AGENT_STORE``) or by ``torchrun`` itself (``RANK``/``WORLD_SIZE`` in the
-  environment), on one node or several — the code path of a rank is the same.
-* Whole videos per rank, handed out longest first from a shared queue: an atomic counter in the group's TCP
-  store (``store.add``), so a rank that finishes early takes the next video.
+  by us (rank 0 in this process and ranks 1.. forked from it, or all spawned for GPUs; they join the group
+  exactly as ``torchrun`` workers do: through a TCP store this process hosts, ``TORCHELASTIC_USE_AGENT_STORE``)
+  or by ``torchrun`` itself (``RANK``/``WORLD_SIZE`` in the environment), on one node or several — the code
+  path of a rank is the same.
+* Whole videos per rank, handed out biggest first (detection file size, else frames) from a shared queue: an
+  atomic counter in the group's TCP store (``store.add``), so a rank that finishes early takes the next video.
 * Per-video results written atomically (``<out>/<video>.txt``, MOTChallenge) followed by a per-video status
   file (``<out>/.status/<video>.json``: status, seconds, frames, rank, error); a killed run loses only the
   videos in flight. ``manifest.json`` (method, full config and its hash, checkpoint sha256, package versions,
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import sys
 import threading
@@ -36,10 +38,19 @@ from trackbench.atomic import write_json_atomic
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.config import apply_overrides, config_hash, config_to_dict
 from trackbench.runners.dataset import Dataset, VideoInput, load_detections, open_dataset
+from trackbench.runners.detections import cache_path
+from trackbench.runners.processes import (
+    limit_blas_threads,
+    listening_socket,
+    startup_heap_frozen,
+    store_server,
+    threads_restored,
+)
 from trackbench.runners.registry import MethodSpec, RunContext, get_method
 from trackbench.runners.run_files import (
     MANIFEST,
     assemble_results_json,
+    package_versions,
     read_status,
     result_path,
     sha256_file,
@@ -49,6 +60,7 @@ from trackbench.runners.run_files import (
 )
 
 STORE_TIMEOUT_S = 1800.0
+RANKS_DONE_POLL_S = 0.005  # rank 0 waiting for the others: the wait is on the critical path
 
 
 @dataclass(frozen=True)
@@ -137,7 +149,7 @@ def prepare(request: RunRequest) -> Prepared:
 
 
 def plan_videos(request: RunRequest, prep: Prepared) -> tuple[list[str], list[str], list[str]]:
-    """(to run longest first, already done, failed before and not retried). Refuses to mix runs."""
+    """(to run biggest first, already done, failed before and not retried). Refuses to mix runs."""
     out = Path(request.out)
     manifest = out / MANIFEST
     status = read_status(out)
@@ -164,8 +176,26 @@ def plan_videos(request: RunRequest, prep: Prepared) -> tuple[list[str], list[st
             failed.append(video.name)
         else:
             todo.append(video)
-    todo.sort(key=lambda v: (-v.n_frames, v.name))
+    work = {v.name: _work_estimate(v, prep, request) for v in todo}
+    todo.sort(key=lambda v: (-work[v.name], v.name))
     return [v.name for v in todo], done, failed
+
+
+def _work_estimate(video: VideoInput, prep: Prepared, request: RunRequest) -> float:
+    """How long a video will take, to hand out the biggest first (LPT: the ranks finish close together). An
+    association tracker's time follows its number of boxes more than its frames (MOT17-04: a fifth of the
+    frames, a third of the boxes and of the time), so the size of the video's detection file stands for it
+    when there is one (every video of a run has the same kind); otherwise the frame count."""
+    if prep.spec.needs_detections:
+        if request.detections != "public":
+            path = cache_path(request.detections, video.name)
+        else:
+            path = video.det_path
+        if path is not None:
+            with contextlib.suppress(OSError):
+                return float(Path(path).stat().st_size)
+            return 0.0
+    return float(video.n_frames)
 
 
 # ---- one video --------------------------------------------------------------------------------------------------
@@ -217,8 +247,14 @@ def _store_client(timeout: float = STORE_TIMEOUT_S):
 
 
 def _progress_thread(progress_factory, total_frames: int, total_videos: int, description: str,
-                     stop: threading.Event) -> threading.Thread:
+                     stop: threading.Event, first: Callable[[], None], errors: list) -> threading.Thread:
+    """Rank 0's helper thread: ``first()`` (the initial manifest, off the critical path; an exception lands in
+    ``errors``), then the progress bar until ``stop``."""
     def poll():
+        try:
+            first()
+        except BaseException as exc:  # re-raised by rank 0 after the videos
+            errors.append(exc)
         store = _store_client()
         with progress_factory(total_frames, total_videos, description) as bar:
             while True:
@@ -232,16 +268,24 @@ def _progress_thread(progress_factory, total_frames: int, total_videos: int, des
     return thread
 
 
-def run_rank(request: RunRequest, progress_factory: Callable = no_progress) -> RunSummary | None:
+def run_rank(request: RunRequest, progress_factory: Callable = no_progress, destroy_group: bool = True,
+             prepared: Prepared | None = None) -> RunSummary | None:
     """One rank of the group (our forked worker, or a process that ``torchrun`` started). Rank 0 returns the
-    summary; the others return None."""
+    summary; the others return None. Our forked workers pass ``destroy_group=False`` (they exit right after;
+    tearing the group down first only delays rank 0's return) and the parent's ``prepared`` checks."""
+    with startup_heap_frozen():
+        return _run_rank(request, progress_factory, destroy_group, prepared)
+
+
+def _run_rank(request: RunRequest, progress_factory: Callable, destroy_group: bool,
+              prepared: Prepared | None) -> RunSummary | None:
     import datetime
 
     import torch
     import torch.distributed as dist
 
     started = time.time()
-    prep = prepare(request)
+    prep = prepared if prepared is not None else prepare(request)
     backend = "nccl" if request.gpus else "gloo"
     device = "cpu"
     if request.gpus:
@@ -260,7 +304,6 @@ def run_rank(request: RunRequest, progress_factory: Callable = no_progress) -> R
                 todo, done, failed_before = plan_videos(request, prep)
                 checkpoint_sha = sha256_file(Path(request.checkpoint)) if request.checkpoint else None
                 Path(request.out).mkdir(parents=True, exist_ok=True)
-                write_manifest(request, prep, "running", world, backend, started, checkpoint_sha)
             except TrackbenchError as exc:
                 store.set("plan", json.dumps({"error": str(exc)}))
                 raise
@@ -272,31 +315,38 @@ def run_rank(request: RunRequest, progress_factory: Callable = no_progress) -> R
                 return None
         todo = plan["todo"]
         stop = threading.Event()
-        thread = None
-        if rank == 0:
+        thread, thread_errors = None, []
+        if rank == 0:  # the initial manifest is written by the progress thread while the videos start
             total = sum(prep.dataset.video(n).n_frames for n in todo)
-            thread = _progress_thread(progress_factory, total, len(todo), prep.spec.name, stop)
-        while True:
-            index = store.add("next", 1) - 1
-            if index >= len(todo):
-                break
-            if store.add("aborted", 0):
-                break
-            _run_video(prep.dataset.video(todo[index]), prep, request, rank, world, device, store)
-        store.add("ranks_done", 1)
-        if rank != 0:
-            return None
-        while store.add("ranks_done", 0) < world:
-            if store.add("aborted", 0):
-                raise TrackbenchError("a worker process died; the finished videos are kept, rerun with --resume")
-            time.sleep(0.05)
-        stop.set()
-        if thread is not None:
-            thread.join()
+            thread = _progress_thread(
+                progress_factory, total, len(todo), prep.spec.name, stop, errors=thread_errors,
+                first=lambda: write_manifest(request, prep, "running", world, backend, started, checkpoint_sha))
+        try:
+            while True:
+                index = store.add("next", 1) - 1
+                if index >= len(todo):
+                    break
+                if store.add("aborted", 0):
+                    break
+                _run_video(prep.dataset.video(todo[index]), prep, request, rank, world, device, store)
+            store.add("ranks_done", 1)
+            if rank != 0:
+                return None
+            while store.add("ranks_done", 0) < world:
+                if store.add("aborted", 0):
+                    raise TrackbenchError("a worker process died; the finished videos are kept, rerun with --resume")
+                time.sleep(RANKS_DONE_POLL_S)
+        finally:
+            stop.set()
+            if thread is not None:
+                thread.join()
+        if thread_errors:
+            raise thread_errors[0]
         return _finish(request, prep, plan, world, backend, started, checkpoint_sha)
     finally:
-        with contextlib.suppress(Exception):
-            dist.destroy_process_group()
+        if destroy_group:
+            with contextlib.suppress(Exception):
+                dist.destroy_process_group()
 
 
 def _finish(request, prep, plan, world, backend, started, checkpoint_sha) -> RunSummary:
@@ -319,41 +369,14 @@ def _finish(request, prep, plan, world, backend, started, checkpoint_sha) -> Run
 
 
 # ---- starting the ranks ------------------------------------------------------------------------------------------
-def limit_blas_threads(n: int = 1) -> bool:
-    """Set the thread count of the OpenBLAS that numpy/scipy loaded (CPU ranks: one process per core already;
-    extra BLAS threads only spin and fight over the cores). Returns whether a setter was found."""
-    import ctypes
-
+def _child(rank: int, world: int, port: int, listen_fd: int, request: RunRequest, progress_factory,
+           prepared: Prepared | None) -> None:
+    if listen_fd >= 0:  # the parent's store socket, inherited by a fork (not by a spawn)
+        with contextlib.suppress(OSError):
+            os.close(listen_fd)
     try:
-        with open("/proc/self/maps", encoding="utf-8") as handle:
-            libs = {line.split()[-1] for line in handle if "openblas" in line.lower() and line.rstrip().endswith(".so")
-                    or ("openblas" in line.lower() and ".so" in line.split()[-1])}
-    except OSError:
-        return False
-    found = False
-    for lib in libs:
-        try:
-            dll = ctypes.CDLL(lib)
-        except OSError:
-            continue
-        for symbol in ("scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads",
-                       "openblas_set_num_threads64_", "openblas_set_num_threads"):
-            setter = getattr(dll, symbol, None)
-            if setter is not None:
-                setter(ctypes.c_int(n))
-                found = True
-                break
-    return found
-
-
-def _child(rank: int, world: int, port: int, request: RunRequest, progress_factory) -> None:
-    os.environ.update({"RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": str(world),
-                       "LOCAL_WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
-                       "TORCHELASTIC_USE_AGENT_STORE": "True", "TORCHELASTIC_RESTART_COUNT": "0",
-                       "TORCHELASTIC_RUN_ID": "local"})
-    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    try:
-        run_rank(request, progress_factory)
+        with _rank_environment(rank, world, port):
+            run_rank(request, progress_factory, destroy_group=False, prepared=prepared)  # os._exit ends the process
     except TrackbenchError as exc:
         if rank == 0:
             print(f"error: {exc}", file=sys.stderr)
@@ -374,12 +397,50 @@ def summary_from_manifest(request: RunRequest, started: float) -> RunSummary:
                       tuple(last.get("already_done", ())), failed, time.time() - started, last.get("frames", 0))
 
 
-def _free_port() -> int:
-    import socket
+_RANK_ENV = ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR", "MASTER_PORT",
+             "TORCHELASTIC_USE_AGENT_STORE", "TORCHELASTIC_RESTART_COUNT", "TORCHELASTIC_RUN_ID", "GLOO_SOCKET_IFNAME")
 
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+
+@contextlib.contextmanager
+def _rank_environment(rank: int, world: int, port: int):
+    """This process as ``rank`` of a group whose store the parent hosts (as ``torchrun`` sets it up), restoring
+    the environment afterwards."""
+    saved = {k: os.environ.get(k) for k in _RANK_ENV}
+    os.environ.update({"RANK": str(rank), "LOCAL_RANK": str(rank), "WORLD_SIZE": str(world),
+                       "LOCAL_WORLD_SIZE": str(world), "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
+                       "TORCHELASTIC_USE_AGENT_STORE": "True", "TORCHELASTIC_RESTART_COUNT": "0",
+                       "TORCHELASTIC_RUN_ID": "local"})
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _abort_store(server):
+    import torch.distributed as dist
+
+    return dist.PrefixStore("trackbench/local/0/", server)
+
+
+def _watch_children(procs, server) -> threading.Thread:
+    """Tell the ranks to stop (the store's ``aborted`` counter) as soon as a forked rank dies."""
+    def watch():
+        alive = {p.sentinel: p for p in procs}
+        while alive:
+            for sentinel in multiprocessing.connection.wait(list(alive)):  # blocks until one exits
+                p = alive.pop(sentinel)
+                p.join()
+                if p.exitcode != 0:
+                    _abort_store(server).add("aborted", 1)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
 
 
 def launch(request: RunRequest, progress_factory: Callable = no_progress) -> RunSummary:
@@ -387,50 +448,60 @@ def launch(request: RunRequest, progress_factory: Callable = no_progress) -> Run
     ranks here. Returns rank 0's summary (other torchrun ranks get a summary with no videos)."""
     prep = prepare(request)
     if "RANK" in os.environ and "WORLD_SIZE" in os.environ:  # started by torchrun (or by hand, env://)
-        summary = run_rank(request, progress_factory)
+        summary = run_rank(request, progress_factory, prepared=prep)
         return summary or RunSummary(Path(request.out), Path(request.out) / MANIFEST, 0, (), ())
     plan_videos(request, prep)  # refuse early (mixing runs), before any process starts
     world = max(request.workers, request.gpus, 1)
-    import torch.distributed as dist
-
     started = time.time()
-    if world == 1:
-        server = dist.TCPStore("127.0.0.1", 0, None, True, wait_for_workers=False)
-        port = server.port
-        saved = {k: os.environ.get(k) for k in ("RANK", "LOCAL_RANK", "WORLD_SIZE", "LOCAL_WORLD_SIZE", "MASTER_ADDR",
-                                                "MASTER_PORT", "TORCHELASTIC_USE_AGENT_STORE",
-                                                "TORCHELASTIC_RESTART_COUNT", "TORCHELASTIC_RUN_ID",
-                                                "GLOO_SOCKET_IFNAME")}
-        os.environ.update({"RANK": "0", "LOCAL_RANK": "0", "WORLD_SIZE": "1", "LOCAL_WORLD_SIZE": "1",
-                           "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(port),
-                           "TORCHELASTIC_USE_AGENT_STORE": "True", "TORCHELASTIC_RESTART_COUNT": "0",
-                           "TORCHELASTIC_RUN_ID": "local"})
-        os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
-        try:
-            return run_rank(request, progress_factory)
-        finally:
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
-    # fork the ranks before this process starts any thread (the store server's), then host the store
-    port = _free_port()
-    # CPU ranks are forked (fast); GPU ranks are spawned, as CUDA cannot be used in a forked child
-    ctx = multiprocessing.get_context("spawn" if request.gpus else "fork")
-    procs = [ctx.Process(target=_child, args=(r, world, port, request, progress_factory), daemon=False)
+    # the store listens before any rank starts, so no rank's connection fails and backs off
+    sock = listening_socket()
+    port = sock.getsockname()[1]
+    package_versions()  # cached for the manifest: forked ranks inherit it instead of each looking it up again
+    if request.gpus:
+        return _launch_spawned(request, world, sock, port, progress_factory, started)
+    # CPU: fork ranks 1.. before this process starts any thread (the store server's, rank 0's progress), then
+    # host the store and run rank 0 here (one fork less on the critical path; the CLI draws its progress bar)
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_child, args=(r, world, port, sock.fileno(), request, progress_factory, prep),
+                         daemon=False) for r in range(1, world)]
+    with startup_heap_frozen():  # the ranks inherit the frozen heap: their collections neither scan nor copy it
+        for p in procs:
+            p.start()
+    server = store_server(sock, port)
+    watcher = _watch_children(procs, server)
+    try:
+        with _rank_environment(0, world, port), threads_restored():
+            summary = run_rank(request, progress_factory, prepared=prep)
+    except BaseException:
+        _abort_store(server).add("aborted", 1)  # the other ranks stop after their current video
+        raise
+    finally:
+        for p in procs:
+            p.join()
+        watcher.join()
+    codes = [p.exitcode for p in procs]
+    if any(c != 0 for c in codes):
+        raise TrackbenchError(f"worker process(es) exited with codes {codes}; finished videos are kept in "
+                              f"{request.out}, rerun with --resume")
+    return summary
+
+
+def _launch_spawned(request: RunRequest, world: int, sock, port: int, progress_factory, started: float):
+    """GPU ranks: spawned (CUDA cannot be used in a forked child), every rank a child; this process hosts the
+    store and stops the others when one dies."""
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_child, args=(r, world, port, -1, request, progress_factory, None), daemon=False)
              for r in range(world)]
     for p in procs:
         p.start()
-    server = dist.TCPStore("127.0.0.1", port, None, True, wait_for_workers=False)
+    server = store_server(sock, port)
     aborted = False
     while any(p.is_alive() for p in procs):
         for p in procs:
             p.join(timeout=0.1)
             if p.exitcode not in (None, 0) and not aborted:
                 aborted = True
-                client = dist.PrefixStore("trackbench/local/0/", server)
-                client.add("aborted", 1)
+                _abort_store(server).add("aborted", 1)
     codes = [p.exitcode for p in procs]
     if codes[0] == 2:
         raise TrackbenchError("the run stopped on an error (see above)")

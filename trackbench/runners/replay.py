@@ -70,17 +70,20 @@ def replay(tracker, dets: VideoDetections, video, config, on_frames: Callable[[i
         require_embeddings(dets, video.name)
     warp_of, notes = _warps(config, video)
     starts, stops = dets.frame_slices(video.frame_numbers)
-    out_frames, out_ids, out_boxes, out_scores, out_classes = [], [], [], [], []
-    for i, (number, a, b) in enumerate(with_progress(zip(video.frame_numbers, starts, stops), on_frames)):
-        if dets.embeddings is not None:
-            emb = dets.embeddings[a:b]
+    det_boxes, det_scores, det_classes, embeddings = dets.boxes_xyxy, dets.scores, dets.classes, dets.embeddings
+    out_frames, out_counts, out_ids, out_boxes, out_scores, out_classes = [], [], [], [], [], []
+    frames = zip(video.frame_numbers.tolist(), starts.tolist(), stops.tolist())  # Python ints: cheaper slicing
+    for i, (number, a, b) in enumerate(with_progress(frames, on_frames)):
+        if embeddings is not None:
+            emb = embeddings[a:b]
         elif embedder is not None:
-            emb = np.asarray(embedder(video, i, dets.boxes_xyxy[a:b]), dtype=np.float64).reshape(b - a, -1)
+            emb = np.asarray(embedder(video, i, det_boxes[a:b]), dtype=np.float64).reshape(b - a, -1)
         else:
             emb = None
-        res = tracker.update(dets.boxes_xyxy[a:b], dets.scores[a:b], dets.classes[a:b], emb, warp_of(i))
+        res = tracker.update(det_boxes[a:b], det_scores[a:b], det_classes[a:b], emb, warp_of(i))
         if len(res):
-            out_frames.append(np.full(len(res), number))
+            out_frames.append(number)
+            out_counts.append(len(res))
             out_ids.append(res.ids)
             out_boxes.append(res.boxes_xyxy)
             out_scores.append(res.scores)
@@ -91,7 +94,7 @@ def replay(tracker, dets: VideoDetections, video, config, on_frames: Callable[[i
     if not out_frames:
         return VideoResult(np.zeros((0, 8)), notes)
     boxes = np.concatenate(out_boxes)
-    rows = np.column_stack([np.concatenate(out_frames), np.concatenate(out_ids), boxes[:, 0], boxes[:, 1],
+    rows = np.column_stack([np.repeat(out_frames, out_counts), np.concatenate(out_ids), boxes[:, 0], boxes[:, 1],
                             boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1], np.concatenate(out_scores),
                             np.concatenate(out_classes)])
     if getattr(config, "gsi", False):

@@ -65,12 +65,35 @@ class Columns:
                 setattr(self, k, old + list(v))
 
 
+# Reductions for the per-frame hot paths: the ufuncs' own reduce (one C call each), not the ndarray methods, whose
+# Python wrappers cost more than the work itself on a few dozen tracks.
+def any_true(mask: np.ndarray) -> bool:
+    return np.logical_or.reduce(mask, axis=None)
+
+
+def all_true(mask: np.ndarray) -> bool:
+    return np.logical_and.reduce(mask, axis=None)
+
+
+def max_of(a: np.ndarray) -> float:
+    return np.maximum.reduce(a, axis=None)
+
+
+def min_of(a: np.ndarray) -> float:
+    return np.minimum.reduce(a, axis=None)
+
+
+def sum_rows(a: np.ndarray) -> np.ndarray:
+    """Column sums of ``(rows, N)`` (``a.sum(axis=0)``: the rows added in order)."""
+    return np.add.reduce(a, axis=0)
+
+
 def as_inputs(boxes_xyxy, scores=None, classes=None, embeddings=None):
     """Normalise one frame's inputs to float64/int64 arrays of matching length."""
     boxes = np.asarray(boxes_xyxy, dtype=np.float64).reshape(-1, 4)
     n = len(boxes)
     scores = np.ones(n) if scores is None else np.asarray(scores, dtype=np.float64).reshape(n)
-    classes = np.zeros(n, np.int64) if classes is None else np.asarray(classes).astype(np.int64).reshape(n)
+    classes = np.zeros(n, np.int64) if classes is None else np.asarray(classes).astype(np.int64, copy=False).reshape(n)
     if embeddings is not None:
         embeddings = np.asarray(embeddings, dtype=np.float64)
         if embeddings.ndim != 2 or len(embeddings) != n:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trackbench.runners.trackers.bytetrack import ByteFamilyTracker, _Options
+from trackbench.runners.trackers.byte_family import ByteFamilyTracker, _Options
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """ByteTrack (Zhang et al., "ByteTrack: Multi-Object Tracking by Associating Every Detection Box", ECCV 2022),
-following ifzhang/ByteTrack's ``BYTETracker``; BoT-SORT (botsort.py) reuses this loop with its own options.
+following ifzhang/ByteTrack's ``BYTETracker``; BoT-SORT runs the same loop with its own options (byte_family.py).
 
 Per frame: detections above ``track_thresh`` are "high", those in (``low_thresh``, ``track_thresh``) "low".
 Confirmed and lost tracks are predicted (``xyah`` Kalman, a lost track's height velocity zeroed) and matched to
@@ -15,6 +15,10 @@ Versus the ``trackers`` package's ``ByteTrackTracker``: a simplified BYTE (IoU s
 fusion, no separate unconfirmed-track stage, no 0.1 floor for low boxes, Hungarian with a 0.1 IoU floor instead
 of ``lapjv`` with a cost limit, corner-state Kalman, no duplicate removal, ids given after 2 frames), so only
 the overall quality is compared in the tests.
+
+Tracks live in one float64 table ``(rows, tracks)``: the block-diagonal ``xyah`` Kalman state of kalman_blocks.py
+and the bookkeeping, so a frame is a few dozen vector operations whatever the number of tracks. The same loop over
+dense covariances (byte_family.py, which BoT-SORT uses) gives bit-identical frames (test_trackers_parity.py).
 """
 
 from __future__ import annotations
@@ -23,17 +27,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.runners.trackers.base import Columns, TrackFrame, as_inputs
-from trackbench.runners.trackers.kalman import KalmanBoxFilter
-from trackbench.runners.trackers.matching import (
-    cosine_distance,
-    fuse_score,
-    iou_xyxy_batch,
-    match_cost_limit,
-    remove_duplicates,
-)
+from trackbench.runners.trackers import kalman_blocks as kb
+from trackbench.runners.trackers.base import TrackFrame, any_true, as_inputs
+from trackbench.runners.trackers.matching import iou_xyxy_rows, match_cost_limit
 
-TRACKED, LOST = 1, 2
+# rows of the track table (one column per track): the Kalman blocks (kalman_blocks.py), then the bookkeeping
+SCORE, CLS, ID, TRACKED, ACTIVATED, START, END = range(kb.ROWS, kb.ROWS + 7)  # SCORE..ID adjacent: one gather
+N_ROWS = kb.ROWS + 7
+EMPTY = np.zeros(0, np.int64)
 
 
 @dataclass(frozen=True)
@@ -49,197 +50,151 @@ class ByteTrackConfig:
     max_aspect_ratio: float = 0.0  # reference eval script drops w/h > 1.6 (pedestrians); 0 disables
 
 
-@dataclass(frozen=True)
-class _Options:
-    """The knobs where BoT-SORT departs from ByteTrack."""
-
-    high: float
-    low: float
-    new_track: float
-    match: float
-    second: float
-    unconfirmed: float
-    track_buffer: int
-    fuse: bool
-    layout: str = "xyah"
-    with_reid: bool = False
-    proximity_thresh: float = 0.5
-    appearance_thresh: float = 0.25
-    ema_alpha: float = 0.9
-    min_box_area: float = 0.0
-    max_aspect_ratio: float = 0.0
+def _fused_cost(iou: np.ndarray, det_scores: np.ndarray, fuse: bool) -> np.ndarray:
+    """``1 - iou``, fused with the detection score as the reference's ``fuse_score`` (``1 - (1 - cost) * s``)."""
+    raw = 1.0 - iou
+    if not fuse or raw.size == 0:
+        return raw
+    return 1.0 - (1.0 - raw) * det_scores
 
 
-class ByteFamilyTracker:
-    """The BYTE association loop over a column table of tracks."""
+class ByteTrackTracker:
+    """ByteTrack over a float64 track table ``(N_ROWS, tracks)``: a frame is a few dozen vector operations."""
 
-    def __init__(self, options: _Options, frame_rate: float = 30.0):
-        self.o = options
-        self.kf = KalmanBoxFilter(options.layout)
-        self.max_time_lost = int(frame_rate / 30.0 * options.track_buffer)
-        self.frame_id = 0
-        self.next_id = 1
-        d = self.kf.dim
-        self.t = Columns(mean=np.zeros((0, d)), cov=np.zeros((0, d, d)), ids=np.zeros(0, np.int64),
-                         state=np.zeros(0, np.int64), activated=np.zeros(0, bool), score=np.zeros(0),
-                         cls=np.zeros(0, np.int64), start=np.zeros(0, np.int64), end=np.zeros(0, np.int64),
-                         feat=np.zeros((0, 0)))
-
-    # -- helpers ------------------------------------------------------------------------------------------------
-    def _boxes(self, idx: np.ndarray) -> np.ndarray:
-        return self.kf.to_xyxy(self.t.mean[idx])
-
-    def _appearance(self, idx, feats, iou_cost_raw, cost):
-        o = self.o
-        if not o.with_reid or feats is None or len(idx) == 0 or len(feats) == 0:
-            return cost
-        emb = np.maximum(0.0, cosine_distance(self.t.feat[idx], feats)) / 2.0
-        emb[emb > o.appearance_thresh] = 1.0
-        emb[iou_cost_raw > o.proximity_thresh] = 1.0
-        return np.minimum(cost, emb)
-
-    def _correct(self, idx, boxes, scores, classes, feats):
-        """Kalman update (and EMA feature) of every track matched in this frame, in one batch: the stages
-        touch disjoint tracks and read only predicted boxes, so one update equals the reference's three."""
-        t = self.t
-        if len(idx) == 0:
-            return
-        t.mean[idx], t.cov[idx] = self.kf.update(t.mean[idx], t.cov[idx], boxes)
-        t.state[idx] = TRACKED
-        t.activated[idx] = True
-        t.score[idx], t.cls[idx] = scores, classes
-        t.end[idx] = self.frame_id
-        if feats is not None and self.o.with_reid:
-            f = feats / np.linalg.norm(feats, axis=1, keepdims=True)
-            s = self.o.ema_alpha * t.feat[idx] + (1 - self.o.ema_alpha) * f
-            t.feat[idx] = s / np.linalg.norm(s, axis=1, keepdims=True)
-
-    def apply_warp(self, idx: np.ndarray, warp: np.ndarray) -> None:
-        """BoT-SORT's ``multi_gmc``: rotate/scale positions and velocities, shift the centre (``xywh`` layout)."""
-        if len(idx) == 0:
-            return
-        rot, shift = warp[:2, :2], warp[:2, 2]
-        big = np.kron(np.eye(self.kf.dim // 2), rot)
-        t = self.t
-        mean = t.mean[idx] @ big.T
-        mean[:, :2] += shift
-        t.mean[idx] = mean
-        t.cov[idx] = big @ t.cov[idx] @ big.T
-
-    # -- one frame ----------------------------------------------------------------------------------------------
-    def update(self, boxes_xyxy, scores=None, classes=None, embeddings=None, warp=None) -> TrackFrame:
-        o, t, kf = self.o, self.t, self.kf
-        boxes, scores, classes, feats = as_inputs(boxes_xyxy, scores, classes, embeddings)
-        self.frame_id += 1
-        if o.with_reid and feats is not None and t.feat.shape[1] != feats.shape[1] and len(t) == 0:
-            t.feat = np.zeros((0, feats.shape[1]))
-        rows = np.arange(len(boxes))
-        hi = rows[scores > o.high]
-        lo = rows[(scores > o.low) & (scores < o.high)]
-
-        confirmed = np.nonzero((t.state == TRACKED) & t.activated)[0]
-        unconfirmed = np.nonzero((t.state == TRACKED) & ~t.activated)[0]
-        pool = np.concatenate([confirmed, np.nonzero(t.state == LOST)[0]])
-        mean = t.mean[pool].copy()
-        not_tracked = t.state[pool] != TRACKED
-        mean[not_tracked, 7] = 0.0
-        if o.layout == "xywh":  # BoT-SORT also stops the width velocity of lost tracks
-            mean[not_tracked, 6] = 0.0
-        t.mean[pool], t.cov[pool] = kf.predict(mean, t.cov[pool])
-        if warp is not None:
-            self.apply_warp(pool, warp)
-            self.apply_warp(unconfirmed, warp)
-        # one IoU matrix (every track x every detection) serves the three association stages
-        iou_all = iou_xyxy_batch(kf.to_xyxy(t.mean), boxes, plus_one=True)
-        det_of = np.full(len(t), -1, np.int64)
-        # first association: pool x high detections
-        raw = 1.0 - iou_all[np.ix_(pool, hi)]
-        cost = fuse_score(raw, scores[hi]) if o.fuse else raw
-        cost = self._appearance(pool, None if feats is None else feats[hi], raw, cost)
-        pairs, u_track, u_det = match_cost_limit(cost, o.match)
-        k_parts, d_parts = [pool[pairs[:, 0]]], [hi[pairs[:, 1]]]
-        # second association: still-tracked leftovers x low detections
-        r_tracked = pool[u_track]
-        r_tracked = r_tracked[t.state[r_tracked] == TRACKED]
-        if len(r_tracked):
-            pairs2, u_track2, _ = match_cost_limit(1.0 - iou_all[np.ix_(r_tracked, lo)], o.second)
-            k_parts.append(r_tracked[pairs2[:, 0]])
-            d_parts.append(lo[pairs2[:, 1]])
-            t.state[r_tracked[u_track2]] = LOST
-        # unconfirmed tracks x remaining high detections
-        rest = hi[u_det]
-        u_unconf, u_det3 = unconfirmed, np.arange(len(rest))
-        if len(unconfirmed) and len(rest):
-            raw = 1.0 - iou_all[np.ix_(unconfirmed, rest)]
-            cost = fuse_score(raw, scores[rest]) if o.fuse else raw
-            cost = self._appearance(unconfirmed, None if feats is None else feats[rest], raw, cost)
-            pairs3, u_unconf_i, u_det3 = match_cost_limit(cost, o.unconfirmed)
-            k_parts.append(unconfirmed[pairs3[:, 0]])
-            d_parts.append(rest[pairs3[:, 1]])
-            u_unconf = unconfirmed[u_unconf_i]
-        k, d = np.concatenate(k_parts), np.concatenate(d_parts)
-        self._correct(k, boxes[d], scores[d], classes[d], None if feats is None else feats[d])
-        det_of[k] = d
-        removed = np.zeros(len(t), bool)
-        removed[u_unconf] = True
-        # lost too long
-        removed |= (t.state == LOST) & (self.frame_id - t.end > self.max_time_lost)
-        t.keep(~removed)
-        det_of = det_of[~removed]
-        # new tracks
-        new = rest[u_det3]
-        new = new[scores[new] >= o.new_track]
-        if len(new):
-            mean0, cov0 = kf.initiate(boxes[new])
-            f0 = t.feat[:0]
-            if o.with_reid and feats is not None:
-                f0 = feats[new] / np.linalg.norm(feats[new], axis=1, keepdims=True)
-            n = len(new)
-            t.extend(mean=mean0, cov=cov0, ids=np.arange(self.next_id, self.next_id + n),
-                     state=np.full(n, TRACKED), activated=np.full(n, self.frame_id == 1), score=scores[new],
-                     cls=classes[new], start=np.full(n, self.frame_id), end=np.full(n, self.frame_id),
-                     feat=f0 if len(f0) == n else np.zeros((n, t.feat.shape[1])))
-            self.next_id += n
-            det_of = np.concatenate([det_of, new])
-        # duplicates between tracked and lost
-        now = kf.to_xyxy(t.mean)
-        is_tracked = t.state == TRACKED
-        tracked = np.flatnonzero(is_tracked)
-        lost = np.flatnonzero(~is_tracked)
-        if len(tracked) and len(lost):
-            keep_a, keep_b = remove_duplicates(now[tracked], t.start[tracked], t.end[tracked],
-                                               now[lost], t.start[lost], t.end[lost])
-            drop = np.zeros(len(t), bool)
-            drop[tracked[~keep_a]] = True
-            drop[lost[~keep_b]] = True
-            if drop.any():
-                t.keep(~drop)
-                det_of = det_of[~drop]
-                now = now[~drop]
-
-        show = (t.state == TRACKED) & t.activated
-        boxes_out = now[show]
-        if o.min_box_area > 0 or o.max_aspect_ratio > 0:
-            w, h = boxes_out[:, 2] - boxes_out[:, 0], boxes_out[:, 3] - boxes_out[:, 1]
-            ok = w * h > o.min_box_area
-            if o.max_aspect_ratio > 0:
-                ok &= ~(w / h > o.max_aspect_ratio)
-            idx = np.nonzero(show)[0][ok]
-            show = np.zeros(len(t), bool)
-            show[idx] = True
-            boxes_out = boxes_out[ok]
-        return TrackFrame(boxes_out, t.ids[show].copy(), t.score[show].copy(), t.cls[show].copy(),
-                          det_of[show].copy())
-
-
-class ByteTrackTracker(ByteFamilyTracker):
     def __init__(self, config: ByteTrackConfig = ByteTrackConfig(), frame_rate: float = 30.0):
         self.config = config
-        super().__init__(
-            _Options(high=config.track_thresh, low=config.low_thresh, new_track=config.track_thresh + 0.1,
-                     match=config.match_thresh, second=config.second_match_thresh,
-                     unconfirmed=config.unconfirmed_match_thresh, track_buffer=config.track_buffer,
-                     fuse=not config.mot20, min_box_area=config.min_box_area,
-                     max_aspect_ratio=config.max_aspect_ratio),
-            frame_rate,
-        )
+        self.max_time_lost = int(frame_rate / 30.0 * config.track_buffer)
+        self.new_track_thresh = config.track_thresh + 0.1
+        self.frame_id = 0
+        self.next_id = 1
+        self.table = np.zeros((N_ROWS, 0))
+
+    def update(self, boxes_xyxy, scores=None, classes=None, embeddings=None, warp=None) -> TrackFrame:
+        """One frame; ``embeddings`` are not used by ByteTrack. A camera ``warp`` is refused (ByteTrack has no
+        camera-motion compensation; BoT-SORT has)."""
+        if warp is not None:
+            raise ValueError("ByteTrack has no camera-motion compensation; pass warp=None (BoT-SORT takes one)")
+        cfg = self.config
+        boxes, scores, classes, _ = as_inputs(boxes_xyxy, scores, classes)
+        self.frame_id += 1
+        fid = self.frame_id
+        t = self.table
+        hi = (scores > cfg.track_thresh).nonzero()[0]
+        lo = ((scores > cfg.low_thresh) & (scores < cfg.track_thresh)).nonzero()[0]
+        tracked = t[TRACKED] == 1.0
+        lost = ~tracked
+        confirmed = tracked & (t[ACTIVATED] == 1.0)
+        unconfirmed = (tracked & ~confirmed).nonzero()[0]
+        pool = np.concatenate([confirmed.nonzero()[0], lost.nonzero()[0]])
+
+        # predict the confirmed and lost tracks (the unconfirmed are not, as in the reference); a lost track's
+        # height velocity is stopped first
+        t[7][lost] = 0.0
+        if len(unconfirmed):
+            held = t[:kb.ROWS].take(unconfirmed, axis=1)
+            kb.predict_xyah(t[:kb.ROWS])
+            t[:kb.ROWS, unconfirmed] = held
+        else:
+            kb.predict_xyah(t[:kb.ROWS])
+        # one IoU matrix (every track x every detection, +1 pixel areas) serves the three stages
+        iou = iou_xyxy_rows(kb.xyah_to_xyxy_rows(t), boxes.T, plus_one=True)
+
+        # 1. confirmed and lost tracks x high detections, score-fused IoU cost
+        pairs, u_pool, u_hi = match_cost_limit(
+            _fused_cost(iou.take(pool, 0).take(hi, 1), scores[hi], not cfg.mot20), cfg.match_thresh)
+        k_parts, d_parts = [pool[pairs[:, 0]]], [hi[pairs[:, 1]]]
+        # 2. tracked leftovers x low detections, plain IoU cost; those left are lost
+        left = pool[u_pool]
+        left = left[tracked[left]]
+        if len(left) and len(lo):
+            pairs, u_left, _ = match_cost_limit(1.0 - iou.take(left, 0).take(lo, 1), cfg.second_match_thresh)
+            k_parts.append(left[pairs[:, 0]])
+            d_parts.append(lo[pairs[:, 1]])
+            t[TRACKED][left[u_left]] = 0.0
+        elif len(left):
+            t[TRACKED][left] = 0.0
+        # 3. unconfirmed tracks x the high detections left
+        rest = hi[u_hi]
+        u_unconfirmed = unconfirmed
+        if len(unconfirmed) and len(rest):
+            pairs, u_unc, u_rest = match_cost_limit(
+                _fused_cost(iou.take(unconfirmed, 0).take(rest, 1), scores[rest], not cfg.mot20),
+                cfg.unconfirmed_match_thresh)
+            k_parts.append(unconfirmed[pairs[:, 0]])
+            d_parts.append(rest[pairs[:, 1]])
+            u_unconfirmed = unconfirmed[u_unc]
+            rest = rest[u_rest]
+        # correct every matched track at once (the stages touch disjoint tracks and read predicted boxes only)
+        k, d = np.concatenate(k_parts), np.concatenate(d_parts)
+        det_of = np.empty(t.shape[1], np.int64)
+        det_of.fill(-1)
+        if len(k):
+            sub = t.take(k, axis=1)
+            kb.update_xyah(sub[:kb.ROWS], kb.xyxy_rows_to_xyah(boxes.take(d, axis=0)))
+            sub[TRACKED] = 1.0
+            sub[ACTIVATED] = 1.0
+            sub[SCORE] = scores[d]
+            sub[CLS] = classes[d]
+            sub[END] = fid
+            t[:, k] = sub
+            det_of[k] = d
+        # remove unmatched unconfirmed tracks and tracks lost for too long (every tracked track was matched in
+        # this frame, END == fid, so the age test alone picks lost tracks)
+        removed = t[END] < fid - self.max_time_lost  # fid - end > max_time_lost (whole numbers)
+        removed[u_unconfirmed] = True
+        if any_true(removed):
+            kept = ~removed
+            t, det_of = t.compress(kept, axis=1), det_of[kept]
+        # new tracks from the high detections left that score enough (confirmed at once on the first frame)
+        new = rest[scores[rest] >= self.new_track_thresh]
+        if len(new):
+            t, det_of = self._start(t, det_of, new, boxes, scores, classes)
+        # near-duplicate tracked/lost pairs keep the longer-lived track
+        now = kb.xyah_to_xyxy_rows(t)
+        t, det_of, now = _drop_duplicates(t, det_of, now)
+        self.table = t
+
+        show = (t[TRACKED] == 1.0) & (t[ACTIVATED] == 1.0)
+        if cfg.min_box_area > 0 or cfg.max_aspect_ratio > 0:
+            w, h = now[2] - now[0], now[3] - now[1]
+            ok = w * h > cfg.min_box_area
+            if cfg.max_aspect_ratio > 0:
+                ok &= ~(w / h > cfg.max_aspect_ratio)
+            show &= ok
+        score_cls_id = t[SCORE:ID + 1].compress(show, axis=1)
+        return TrackFrame(now.compress(show, axis=1).T, score_cls_id[2].astype(np.int64), score_cls_id[0],
+                          score_cls_id[1].astype(np.int64), det_of[show])
+
+    def _start(self, t, det_of, new, boxes, scores, classes):
+        n = len(new)
+        block = np.empty((N_ROWS, n))
+        block[:kb.ROWS] = kb.initiate_xyah(kb.xyxy_rows_to_xyah(boxes.take(new, axis=0)))
+        block[SCORE] = scores[new]
+        block[CLS] = classes[new]
+        block[ID] = np.arange(self.next_id, self.next_id + n)
+        block[TRACKED] = 1.0
+        block[ACTIVATED] = 1.0 if self.frame_id == 1 else 0.0
+        block[START] = self.frame_id
+        block[END] = self.frame_id
+        self.next_id += n
+        return np.concatenate([t, block], axis=1), np.concatenate([det_of, new])
+
+
+def _drop_duplicates(t: np.ndarray, det_of: np.ndarray, now: np.ndarray):
+    """The reference's ``remove_duplicate_stracks``: a tracked and a lost track closer than IoU distance 0.15
+    (+1 pixel areas); the one tracked for fewer frames goes (the tracked one on a tie, as in the reference)."""
+    is_tracked = t[TRACKED] == 1.0
+    a, b = is_tracked.nonzero()[0], (~is_tracked).nonzero()[0]
+    if not len(a) or not len(b):
+        return t, det_of, now
+    close_a, close_b = np.nonzero(1.0 - iou_xyxy_rows(now.take(a, axis=1), now.take(b, axis=1), plus_one=True) < 0.15)
+    if not len(close_a):
+        return t, det_of, now
+    keep = np.ones(t.shape[1], bool)
+    life = t[END] - t[START]
+    for p, q in zip(a[close_a].tolist(), b[close_b].tolist()):
+        if life[p] > life[q]:
+            keep[q] = False
+        else:
+            keep[p] = False
+    return t.compress(keep, axis=1), det_of[keep], now.compress(keep, axis=1)

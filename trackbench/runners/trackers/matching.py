@@ -3,6 +3,7 @@ over box pairs).
 
 * :func:`iou_xyxy_batch` — IoU of every box of ``a`` with every box of ``b``; ``plus_one=True`` gives the
   pixel-inclusive areas of ``cython_bbox.bbox_overlaps`` that ByteTrack and BoT-SORT use.
+  :func:`iou_xyxy_rows` takes the boxes as coordinate rows, as the trackers' tables hold them.
 * :func:`match_max_iou` — SORT/OC-SORT's assignment: the one-to-one shortcut when every row and column has at
   most one IoU above the threshold, else Hungarian on ``-score``; pairs under the threshold are dropped.
 * :func:`match_cost_limit` — ``lap.lapjv(cost, extend_cost=True, cost_limit=t)`` as ByteTrack/BoT-SORT call it:
@@ -17,23 +18,41 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
+from trackbench.runners.trackers.base import all_true, any_true, min_of
+
 EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
 
 def iou_xyxy_batch(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.ndarray:
     a = np.asarray(a, dtype=np.float64).reshape(-1, 4)
     b = np.asarray(b, dtype=np.float64).reshape(-1, 4)
-    if len(a) == 0 or len(b) == 0:
-        return np.zeros((len(a), len(b)))
+    return iou_xyxy_rows(a.T, b.T, plus_one)
+
+
+def iou_xyxy_rows(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.ndarray:
+    """:func:`iou_xyxy_batch` for boxes given as coordinate rows ``a (4, N)``, ``b (4, M)`` (x1, y1, x2, y2):
+    the trackers keep their states that way. The pairs' min/max run on both axes at once ((2, N, M) arrays)."""
+    n, m = a.shape[1], b.shape[1]
+    if n == 0 or m == 0:
+        return np.zeros((n, m))
     e = 1.0 if plus_one else 0.0
-    ax1, ay1, ax2, ay2 = a.T[:, :, None]
-    bx1, by1, bx2, by2 = b.T[:, None, :]
-    iw = np.minimum(ax2, bx2) - np.maximum(ax1, bx1) + e
-    ih = np.minimum(ay2, by2) - np.maximum(ay1, by1) + e
-    np.maximum(iw, 0.0, out=iw)
-    np.maximum(ih, 0.0, out=ih)
-    inter = iw * ih
-    union = (ax2 - ax1 + e) * (ay2 - ay1 + e) + (bx2 - bx1 + e) * (by2 - by1 + e) - inter
+    a3, b3 = a[:, :, None], b[:, None, :]
+    wh = np.minimum(a3[2:], b3[2:])
+    wh -= np.maximum(a3[:2], b3[:2])
+    if e:
+        wh += e
+    np.maximum(wh, 0.0, out=wh)
+    inter = wh[0] * wh[1]
+    size_a, size_b = a[2:] - a[:2], b[2:] - b[:2]
+    if e:
+        size_a += e
+        size_b += e
+    area_a, area_b = size_a[0] * size_a[1], size_b[0] * size_b[1]
+    union = area_a[:, None] + area_b
+    union -= inter
+    if min_of(union) > 0:
+        inter /= union
+        return inter
     with np.errstate(divide="ignore", invalid="ignore"):
         out = inter / union
     out[~(union > 0)] = 0.0
@@ -41,11 +60,28 @@ def iou_xyxy_batch(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.n
 
 
 def _split(pairs: np.ndarray, n_rows: int, n_cols: int):
-    free_rows = np.ones(n_rows, bool)
-    free_rows[pairs[:, 0]] = False
-    free_cols = np.ones(n_cols, bool)
-    free_cols[pairs[:, 1]] = False
-    return pairs, np.flatnonzero(free_rows), np.flatnonzero(free_cols)
+    """``(pairs, unmatched rows, unmatched cols)``; called every frame, so only C-level numpy calls."""
+    if len(pairs) == 0:
+        return pairs, np.arange(n_rows), np.arange(n_cols)
+    taken_rows = np.zeros(n_rows, bool)
+    taken_rows[pairs[:, 0]] = True
+    taken_cols = np.zeros(n_cols, bool)
+    taken_cols[pairs[:, 1]] = True
+    return pairs, (~taken_rows).nonzero()[0], (~taken_cols).nonzero()[0]
+
+
+def _pairs(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """``np.stack([rows, cols], axis=1)`` as int64 without ``np.stack``'s Python overhead."""
+    pairs = np.empty((len(rows), 2), np.int64)
+    pairs[:, 0] = rows
+    pairs[:, 1] = cols
+    return pairs
+
+
+def _one_to_one(rows: np.ndarray, cols: np.ndarray) -> bool:
+    """No row and no column appears twice among the candidate pairs (small lists: Python sets are fastest)."""
+    r, c = rows.tolist(), cols.tolist()
+    return len(set(r)) == len(r) and len(set(c)) == len(c)
 
 
 def match_max_iou(iou: np.ndarray, threshold: float, extra_score: np.ndarray | None = None):
@@ -53,15 +89,16 @@ def match_max_iou(iou: np.ndarray, threshold: float, extra_score: np.ndarray | N
     n, m = iou.shape
     if min(n, m) == 0:
         return _split(EMPTY_PAIRS, n, m)
-    above = (iou > threshold).astype(np.int32)
-    if above.sum(1).max() == 1 and above.sum(0).max() == 1:
-        pairs = np.stack(np.nonzero(above), axis=1)
-    else:
-        score = iou if extra_score is None else iou + extra_score
-        r, c = linear_sum_assignment(-score)
-        pairs = np.stack([r, c], axis=1)
-    keep = iou[pairs[:, 0], pairs[:, 1]] >= threshold
-    return _split(pairs[keep].astype(np.int64), n, m)
+    r, c = (iou > threshold).nonzero()
+    if len(r) and _one_to_one(r, c):  # every pair above the threshold, and only those, is matched
+        return _split(_pairs(r, c), n, m)
+    if not len(r) and not any_true(iou >= threshold):  # Hungarian could keep no pair
+        return _split(EMPTY_PAIRS, n, m)
+    r, c = linear_sum_assignment(-(iou if extra_score is None else iou + extra_score))
+    keep = iou[r, c] >= threshold
+    if not all_true(keep):
+        r, c = r[keep], c[keep]
+    return _split(_pairs(r, c), n, m)
 
 
 def match_cost_limit(cost: np.ndarray, limit: float):
@@ -70,19 +107,22 @@ def match_cost_limit(cost: np.ndarray, limit: float):
     if n == 0 or m == 0:
         return _split(EMPTY_PAIRS, n, m)
     ok = cost <= limit
-    per_row, per_col = ok.sum(axis=1), ok.sum(axis=0)
-    if per_row.max() <= 1 and per_col.max() <= 1:  # no competition: every admissible pair is matched
-        return _split(np.argwhere(ok), n, m)
-    rows, cols = np.flatnonzero(per_row), np.flatnonzero(per_col)  # the others stay unmatched
-    sub_ok = ok[np.ix_(rows, cols)]
+    r, c = ok.nonzero()
+    rl, cl = r.tolist(), c.tolist()
+    rs, cs = set(rl), set(cl)
+    if len(rs) == len(rl) and len(cs) == len(cl):  # no competition: every admissible pair is matched
+        return _split(_pairs(r, c), n, m)
+    rows, cols = np.array(sorted(rs), np.int64), np.array(sorted(cs), np.int64)  # the others stay unmatched
+    sub = cost.take(rows, 0).take(cols, 1)
+    sub_ok = sub <= limit
     # Leaving a row and a column free costs ``limit`` in all, so the problem is a maximum-weight matching with
     # weights ``limit - cost`` on admissible pairs. Padding the other pairs with weight 0 lets a full
     # rectangular assignment reach the same optimum (free pairs add nothing), so no augmented matrix is needed.
-    weight = np.where(sub_ok, limit - cost[np.ix_(rows, cols)], 0.0)
-    r, c = linear_sum_assignment(weight, maximize=True)
-    pairs = np.stack([rows[r], cols[c]], axis=1)
+    r, c = linear_sum_assignment(np.where(sub_ok, limit - sub, 0.0), maximize=True)
     keep = sub_ok[r, c]
-    return _split(pairs[keep].astype(np.int64), n, m)
+    if not all_true(keep):
+        r, c = r[keep], c[keep]
+    return _split(_pairs(rows[r], cols[c]), n, m)
 
 
 def match_min_cost_gated(cost: np.ndarray, max_distance: float):

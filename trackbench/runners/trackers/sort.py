@@ -12,7 +12,11 @@ Versus the ``trackers`` package (Roboflow) ``SORTTracker``: its default state is
 ``minimum_consecutive_frames`` updates die at once and maturity counts all updates, not the hit streak; it reports
 the detection box and gives an id at maturity. With ``min_hits=1, max_age=1`` and the ``x, y, s, r`` state both
 make the same associations (tested on SORT's own MOT15 detections).
+
+Tracks live in one float64 table ``(rows, tracks)`` with the block-diagonal Kalman state of kalman_blocks.py
+(bit-identical to the dense filter), so a frame is a few dozen vector operations.
 """
+
 
 from __future__ import annotations
 
@@ -20,9 +24,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.runners.trackers.base import Columns, TrackFrame, as_inputs
-from trackbench.runners.trackers.kalman import KalmanBoxFilter
-from trackbench.runners.trackers.matching import iou_xyxy_batch, match_max_iou
+from trackbench.runners.trackers import kalman_blocks as kb
+from trackbench.runners.trackers.base import TrackFrame, all_true, as_inputs
+from trackbench.runners.trackers.matching import iou_xyxy_rows, match_max_iou
+
+# rows of the track table (one column per track): the block-diagonal Kalman state, then the bookkeeping
+ID, TSU, STREAK, HITS, SCORE, CLS = range(kb.ROWS, kb.ROWS + 6)
+N_ROWS = kb.ROWS + 6
 
 
 @dataclass(frozen=True)
@@ -36,52 +44,62 @@ class SortConfig:
 class SortTracker:
     def __init__(self, config: SortConfig = SortConfig()):
         self.config = config
-        self.kf = KalmanBoxFilter("xysr")
         self.frame_count = 0
         self.next_id = 1
-        self.t = Columns(mean=np.zeros((0, 7)), cov=np.zeros((0, 7, 7)), ids=np.zeros(0, np.int64),
-                         tsu=np.zeros(0, np.int64), hit_streak=np.zeros(0, np.int64), hits=np.zeros(0, np.int64),
-                         score=np.zeros(0), cls=np.zeros(0, np.int64))
+        self.table = np.zeros((N_ROWS, 0))
 
     def update(self, boxes_xyxy, scores=None, classes=None, embeddings=None, warp=None) -> TrackFrame:
-        cfg, t, kf = self.config, self.t, self.kf
+        cfg = self.config
         boxes, scores, classes, _ = as_inputs(boxes_xyxy, scores, classes)
         keep = scores >= cfg.det_thresh
-        det_rows = np.nonzero(keep)[0]
-        boxes, scores, classes = boxes[keep], scores[keep], classes[keep]
+        det_rows = keep.nonzero()[0]
+        if len(det_rows) < len(keep):
+            boxes, scores, classes = boxes.compress(keep, axis=0), scores[keep], classes[keep]
         self.frame_count += 1
 
-        mean = t.mean.copy()
-        mean[(mean[:, 6] + mean[:, 2]) <= 0, 6] = 0.0
-        t.mean, t.cov = kf.predict(mean, t.cov)
-        t.hit_streak[t.tsu > 0] = 0
-        t.tsu += 1
-        pred = kf.to_xyxy(t.mean)
-        t.keep(np.isfinite(pred).all(axis=1))
-        pred = pred[np.isfinite(pred).all(axis=1)]
+        t = self.table
+        t[6, t[6] + t[2] <= 0] = 0.0  # no negative area after the step
+        kb.predict_xysr(t[:kb.ROWS])
+        t[STREAK, t[TSU] > 0] = 0.0
+        t[TSU] += 1
+        pred = kb.xysr_to_xyxy_rows(t)
+        if not all_true(np.isfinite(pred)):
+            ok = np.isfinite(pred).all(axis=0)
+            t, pred = t.compress(ok, axis=1), pred.compress(ok, axis=1)
 
-        pairs, unmatched_dets, _ = match_max_iou(iou_xyxy_batch(boxes, pred), cfg.iou_threshold)
-        d, k = pairs[:, 0], pairs[:, 1]
-        det_of_track = np.full(len(t), -1, np.int64)
+        pairs, unmatched_dets, _ = match_max_iou(iou_xyxy_rows(boxes.T, pred), cfg.iou_threshold)
+        det_of_track = np.empty(t.shape[1], np.int64)
+        det_of_track.fill(-1)
         if len(pairs):
-            t.mean[k], t.cov[k] = kf.update(t.mean[k], t.cov[k], boxes[d])
-            t.tsu[k] = 0
-            t.hits[k] += 1
-            t.hit_streak[k] += 1
-            t.score[k], t.cls[k] = scores[d], classes[d]
+            d, k = pairs[:, 0], pairs[:, 1]
+            sub = t.take(k, axis=1)
+            kb.update_xysr(sub[:kb.ROWS], kb.xyxy_rows_to_xysr(boxes.take(d, axis=0)))
+            sub[TSU] = 0.0
+            sub[HITS] += 1
+            sub[STREAK] += 1
+            sub[SCORE] = scores[d]
+            sub[CLS] = classes[d]
+            t[:, k] = sub
             det_of_track[k] = d
         n_new = len(unmatched_dets)
         if n_new:
-            mean0, cov0 = kf.initiate(boxes[unmatched_dets])
-            t.extend(mean=mean0, cov=cov0, ids=np.arange(self.next_id, self.next_id + n_new),
-                     tsu=np.zeros(n_new), hit_streak=np.zeros(n_new), hits=np.zeros(n_new),
-                     score=scores[unmatched_dets], cls=classes[unmatched_dets])
+            block = np.zeros((N_ROWS, n_new))
+            block[:kb.ROWS] = kb.initiate_xysr(kb.xyxy_rows_to_xysr(boxes.take(unmatched_dets, axis=0)))
+            block[ID] = np.arange(self.next_id, self.next_id + n_new)
+            block[SCORE] = scores[unmatched_dets]
+            block[CLS] = classes[unmatched_dets]
+            t = np.concatenate([t, block], axis=1)
             det_of_track = np.concatenate([det_of_track, unmatched_dets])
             self.next_id += n_new
 
-        show = (t.tsu < 1) & ((t.hit_streak >= cfg.min_hits) | (self.frame_count <= cfg.min_hits))
-        out = TrackFrame(kf.to_xyxy(t.mean[show]), t.ids[show].copy(), t.score[show].copy(), t.cls[show].copy(),
-                         np.where(det_of_track[show] >= 0, det_rows[np.maximum(det_of_track[show], 0)], -1)
-                         if len(det_rows) else det_of_track[show])
-        t.keep(t.tsu <= cfg.max_age)
+        show = t[TSU] < 1
+        if self.frame_count > cfg.min_hits:
+            show &= t[STREAK] >= cfg.min_hits
+        shown = t.compress(show, axis=1)
+        det = det_of_track[show]
+        out = TrackFrame(kb.xysr_to_xyxy_rows(shown).T, shown[ID].astype(np.int64), shown[SCORE],
+                         shown[CLS].astype(np.int64),
+                         np.where(det >= 0, det_rows[np.maximum(det, 0)], -1) if len(det_rows) else det)
+        alive = t[TSU] <= cfg.max_age
+        self.table = t if all_true(alive) else t.compress(alive, axis=1)
         return out
