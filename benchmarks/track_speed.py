@@ -153,15 +153,20 @@ def main() -> int:
         if not dist.is_available():
             raise SystemExit("this torch build has no torch.distributed: the launcher cannot run")
 
-        one, two = [], []
+        from machine import two_process_ceiling
+
+        one, two, ceilings = [], [], []
         for _ in range(max(args.repeat, 2)):  # alternate, keep the best of each: the machine may be shared
             one.append(launcher_seconds(data, 1, methods))
             two.append(launcher_seconds(data, 2, methods))
+            ceilings.append(two_process_ceiling(1)[2])
         wall1, wall2 = min(w for w, _ in one), min(w for w, _ in two)
         cpu1, cpu2 = min(c for _, c in one), min(c for _, c in two)
         print(f"launcher, {'+'.join(methods)} over the benchmark: wall --workers 1 {wall1:.2f} s, --workers 2 "
               f"{wall2:.2f} s, speed-up {wall1 / wall2:.2f}x; critical-path CPU {cpu1:.2f} s vs {cpu2:.2f} s, "
               f"speed-up {cpu1 / cpu2:.2f}x")
+        print(f"machine ceiling for two processes (benchmarks/machine.py, measured between the runs): "
+              f"{', '.join(f'{c:.2f}x' for c in ceilings)}")
     return 0
 
 
