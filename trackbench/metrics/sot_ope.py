@@ -91,10 +91,8 @@ def ope_curves_batch(errors: FrameErrors, thresholds: OpeThresholds, n_seq: int)
     )
 
 
-def got10k_curves_batch(pred, gt, starts, drop_nan_gt: bool, thresholds: OpeThresholds) -> OpeCurves:
-    """``ope_curves_batch(got10k_rule(pred, gt, starts, drop_nan_gt), thresholds, len(starts))`` in one compiled
-    pass that keeps no per-frame array (``trackbench/native/sot_ope.c``: the evaluation is memory-bound); the
-    same numbers, bit for bit."""
+def _kernel_inputs(pred, gt, starts) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Contiguous float64 (N, 4) predictions and ground truth, and the sequences' lengths from their starts."""
     pred = np.ascontiguousarray(pred, dtype=np.float64)
     gt = np.ascontiguousarray(gt, dtype=np.float64)
     if pred.shape != gt.shape or gt.ndim != 2 or gt.shape[1] != 4:
@@ -102,13 +100,20 @@ def got10k_curves_batch(pred, gt, starts, drop_nan_gt: bool, thresholds: OpeThre
     starts = np.asarray(starts, dtype=np.int64)
     if len(starts) == 0 or starts[0] != 0:
         raise ValueError("starts must begin with 0")
-    lengths = np.diff(np.append(starts, len(gt)))
+    return pred, gt, np.ascontiguousarray(np.diff(np.append(starts, len(gt))), dtype=np.int64)
+
+
+def got10k_curves_batch(pred, gt, starts, drop_nan_gt: bool, thresholds: OpeThresholds) -> OpeCurves:
+    """``ope_curves_batch(got10k_rule(pred, gt, starts, drop_nan_gt), thresholds, len(starts))`` in one compiled
+    pass that keeps no per-frame array (``trackbench/native/sot_ope.c``: the evaluation is memory-bound); the
+    same numbers, bit for bit."""
+    pred, gt, lengths = _kernel_inputs(pred, gt, starts)
     succ, prec, norm, frames = _native.ope_counts(
-        pred, gt, np.ascontiguousarray(lengths, dtype=np.int64), False, True, True, drop_nan_gt,
+        pred, gt, lengths, False, True, True, drop_nan_gt,
         np.ascontiguousarray(thresholds.overlap, dtype=np.float64),
         np.ascontiguousarray(thresholds.center, dtype=np.float64),
         np.ascontiguousarray(thresholds.norm_center, dtype=np.float64))
-    n_seq = len(starts)
+    n_seq = len(lengths)
     div = np.frombuffer(frames, dtype=np.int64).astype(np.float64)[:, None]
     return OpeCurves(np.frombuffer(succ, dtype=np.int64).reshape(n_seq, -1) / div,
                      np.frombuffer(prec, dtype=np.int64).reshape(n_seq, -1) / div,
@@ -118,20 +123,13 @@ def got10k_curves_batch(pred, gt, starts, drop_nan_gt: bool, thresholds: OpeThre
 def lasot_toolkit_curves_batch(pred, gt, absent, starts, thresholds: OpeThresholds) -> OpeCurves:
     """``ope_curves_batch(lasot_toolkit_rule(pred, gt, absent, starts), thresholds, len(starts))`` in one compiled
     pass without per-frame arrays (``trackbench/native/sot_ope.c``); the same numbers, bit for bit."""
-    pred = np.ascontiguousarray(pred, dtype=np.float64)
-    gt = np.ascontiguousarray(gt, dtype=np.float64)
-    if pred.shape != gt.shape or gt.ndim != 2 or gt.shape[1] != 4:
-        raise ValueError(f"prediction {pred.shape} and ground truth {gt.shape} must both be (N, 4)")
-    starts = np.asarray(starts, dtype=np.int64)
-    if len(starts) == 0 or starts[0] != 0:
-        raise ValueError("starts must begin with 0")
-    lengths = np.ascontiguousarray(np.diff(np.append(starts, len(gt))), dtype=np.int64)
+    pred, gt, lengths = _kernel_inputs(pred, gt, starts)
     succ, prec, norm = _native.lasot_counts(
         pred, gt, np.ascontiguousarray(absent, dtype=np.bool_).view(np.uint8), lengths,
         np.ascontiguousarray(thresholds.overlap, dtype=np.float64),
         np.ascontiguousarray(thresholds.center, dtype=np.float64),
         np.ascontiguousarray(thresholds.norm_center, dtype=np.float64))
-    n_seq = len(starts)
+    n_seq = len(lengths)
     div = (lengths.astype(np.float64) + np.finfo(float).eps)[:, None]
     return OpeCurves(np.frombuffer(succ, dtype=np.int64).reshape(n_seq, -1) / div,
                      np.frombuffer(prec, dtype=np.int64).reshape(n_seq, -1) / div,
