@@ -384,6 +384,45 @@ done:
     return out;
 }
 
+/* Sum of the sequence lengths (int64 each, every one >= min_len); -1 when one is shorter. */
+static Py_ssize_t lengths_total(const Py_buffer *lengths, int64_t min_len)
+{
+    Py_ssize_t total = 0, s, n_seq = lengths->len / 8;
+    for (s = 0; s < n_seq; s++) {
+        const int64_t len = ((const int64_t *)lengths->buf)[s];
+        if (len < min_len)
+            return -1;
+        total += (Py_ssize_t)len;
+    }
+    return total;
+}
+
+/* The success, precision and normalized precision curves of the overlap, center and normalized center errors
+ * (the first counts values above its thresholds, the others values at most theirs); -1 with a Python error. */
+static int curves_init(Curve *curves, const Py_buffer *thr, Py_ssize_t n_seq)
+{
+    int k;
+    for (k = 0; k < 3; k++) {
+        if (curve_init(&curves[k], &thr[k], k == 0, n_seq) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The three curves' cumulative counts as a tuple of bytearrays (NULL with a Python error). */
+static PyObject *curves_counts(const Curve *curves, Py_ssize_t n_seq)
+{
+    PyObject *c0 = curve_counts(&curves[0], n_seq);
+    PyObject *c1 = c0 ? curve_counts(&curves[1], n_seq) : NULL;
+    PyObject *c2 = c1 ? curve_counts(&curves[2], n_seq) : NULL;
+    if (c2 == NULL) {
+        Py_XDECREF(c0);
+        Py_XDECREF(c1);
+        return NULL;
+    }
+    return Py_BuildValue("(NNN)", c0, c1, c2);
+}
+
 static PyObject *ope_counts(PyObject *self, PyObject *args)
 {
     PyObject *pred_obj, *gt_obj, *result = NULL;
@@ -391,8 +430,7 @@ static PyObject *ope_counts(PyObject *self, PyObject *args)
     int inclusive, clamp_size, first_is_gt, skip_nan_gt;
     Curve curves[3];
     int64_t *frames = NULL;
-    Py_ssize_t n_seq, n, total = 0, s, k;
-    int ok = 0;
+    Py_ssize_t n_seq, n, total, s, k;
 
     (void)self;
     memset(curves, 0, sizeof(curves));
@@ -407,22 +445,13 @@ static PyObject *ope_counts(PyObject *self, PyObject *args)
     }
     n = gt.len / 32;
     n_seq = lengths.len / 8;
-    for (s = 0; s < n_seq; s++) {
-        const int64_t len = ((const int64_t *)lengths.buf)[s];
-        if (len < 0) {
-            total = -1;
-            break;
-        }
-        total += (Py_ssize_t)len;
-    }
+    total = lengths_total(&lengths, 0);
     if (pred.len != gt.len || lengths.len % 8 || total != n) {
         PyErr_SetString(PyExc_ValueError, "ope_counts: pred and gt must be (N, 4) and the sequence lengths sum to N");
         goto release;
     }
-    for (k = 0; k < 3; k++) {
-        if (curve_init(&curves[k], &thr[k], k == 0, n_seq) < 0)
-            goto release;
-    }
+    if (curves_init(curves, thr, n_seq) < 0)
+        goto release;
     frames = (int64_t *)calloc((size_t)n_seq + 1, sizeof(int64_t));
     if (frames == NULL) {
         PyErr_NoMemory();
@@ -452,20 +481,13 @@ static PyObject *ope_counts(PyObject *self, PyObject *args)
     }
     Py_END_ALLOW_THREADS
     {
-        PyObject *c0 = curve_counts(&curves[0], n_seq);
-        PyObject *c1 = c0 ? curve_counts(&curves[1], n_seq) : NULL;
-        PyObject *c2 = c1 ? curve_counts(&curves[2], n_seq) : NULL;
-        PyObject *fr = c2 ? PyByteArray_FromStringAndSize((const char *)frames, n_seq * 8) : NULL;
-        if (fr != NULL) {
-            result = Py_BuildValue("(NNNN)", c0, c1, c2, fr);
-            ok = 1;
-        } else {
-            Py_XDECREF(c0);
-            Py_XDECREF(c1);
-            Py_XDECREF(c2);
-        }
+        PyObject *counts = curves_counts(curves, n_seq);
+        PyObject *fr = counts ? PyByteArray_FromStringAndSize((const char *)frames, n_seq * 8) : NULL;
+        if (fr != NULL)
+            result = Py_BuildValue("(OOON)", PyTuple_GET_ITEM(counts, 0), PyTuple_GET_ITEM(counts, 1),
+                                   PyTuple_GET_ITEM(counts, 2), fr);
+        Py_XDECREF(counts);
     }
-    (void)ok;
 release:
     for (k = 0; k < 3; k++)
         curve_free(&curves[k]);
@@ -489,7 +511,7 @@ static PyObject *lasot_counts(PyObject *self, PyObject *args)
     PyObject *pred_obj, *gt_obj, *result = NULL;
     Py_buffer pred, gt, absent, lengths, thr[3];
     Curve curves[3];
-    Py_ssize_t n_seq, n, total = 0, s, k;
+    Py_ssize_t n_seq, n, total, s, k;
 
     (void)self;
     memset(curves, 0, sizeof(curves));
@@ -504,23 +526,14 @@ static PyObject *lasot_counts(PyObject *self, PyObject *args)
     }
     n = gt.len / 32;
     n_seq = lengths.len / 8;
-    for (s = 0; s < n_seq; s++) {
-        const int64_t len = ((const int64_t *)lengths.buf)[s];
-        if (len < 1) { /* every sequence has a first frame */
-            total = -1;
-            break;
-        }
-        total += (Py_ssize_t)len;
-    }
+    total = lengths_total(&lengths, 1); /* every sequence has a first frame */
     if (pred.len != gt.len || lengths.len % 8 || total != n || absent.len != n) {
         PyErr_SetString(PyExc_ValueError, "lasot_counts: pred and gt (N, 4), absent (N bytes) and sequence "
                                           "lengths (>= 1) summing to N expected");
         goto release;
     }
-    for (k = 0; k < 3; k++) {
-        if (curve_init(&curves[k], &thr[k], k == 0, n_seq) < 0)
-            goto release;
-    }
+    if (curves_init(curves, thr, n_seq) < 0)
+        goto release;
     Py_BEGIN_ALLOW_THREADS
     {
         const double *p = (const double *)pred.buf;
@@ -558,17 +571,7 @@ static PyObject *lasot_counts(PyObject *self, PyObject *args)
         }
     }
     Py_END_ALLOW_THREADS
-    {
-        PyObject *c0 = curve_counts(&curves[0], n_seq);
-        PyObject *c1 = c0 ? curve_counts(&curves[1], n_seq) : NULL;
-        PyObject *c2 = c1 ? curve_counts(&curves[2], n_seq) : NULL;
-        if (c2 != NULL) {
-            result = Py_BuildValue("(NNN)", c0, c1, c2);
-        } else {
-            Py_XDECREF(c0);
-            Py_XDECREF(c1);
-        }
-    }
+    result = curves_counts(curves, n_seq);
 release:
     for (k = 0; k < 3; k++)
         curve_free(&curves[k]);
