@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from trackbench.runners.trackers.base import all_true
 from trackbench.runners.trackers.kalman import STD_POSITION, STD_VELOCITY
 
 ROWS = 24
@@ -144,6 +145,23 @@ def initiate_xysr(z: np.ndarray) -> np.ndarray:
 def predict_xysr(k: np.ndarray) -> None:
     """In place: ``F x``, ``F P F^T + Q`` (the caller applies SORT's zeroing of a negative area velocity)."""
     _predict_blocks(k, _XYSR_Q_POS, _XYSR_Q_VEL)
+
+
+def predict_sort_tracks(t: np.ndarray, streak_row: int, since_update_row: int) -> tuple[np.ndarray, np.ndarray]:
+    """SORT's per-frame prediction (also OC-SORT's) on a track table whose first ROWS rows are ``xysr`` filters:
+    a negative area velocity that would make the area negative is zeroed, every filter steps, the hit streak of
+    a track that missed the last frame restarts and its frames-since-update count grows. Returns the table
+    without the tracks whose prediction is not finite (the reference drops them) and their ``(4, N)`` xyxy rows."""
+    t[6, t[6] + t[2] <= 0] = 0.0  # no negative area after the step
+    predict_xysr(t[:ROWS])
+    t[streak_row, t[since_update_row] > 0] = 0.0
+    t[since_update_row] += 1
+    pred = xysr_to_xyxy_rows(t)
+    finite = np.isfinite(pred)
+    if not all_true(finite):
+        ok = finite.all(axis=0)
+        t, pred = t.compress(ok, axis=1), pred.compress(ok, axis=1)
+    return t, pred
 
 
 def update_xysr(k: np.ndarray, z: np.ndarray) -> None:

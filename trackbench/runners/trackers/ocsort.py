@@ -119,16 +119,8 @@ class OcSortTracker:
         dets = np.concatenate([boxes.take(rows, axis=0), scores[rows, None]], axis=1)
         cls = classes[rows]
 
-        t = self.table
-        t[6, t[6] + t[2] <= 0] = 0.0  # no negative area after the step
-        kb.predict_xysr(t[:kb.ROWS])
-        t[AGE] += 1
-        t[STREAK, t[TSU] > 0] = 0.0
-        t[TSU] += 1
-        pred = kb.xysr_to_xyxy_rows(t)
-        if not all_true(np.isfinite(pred)):
-            ok = np.isfinite(pred).all(axis=0)
-            t, pred = t.compress(ok, axis=1), pred.compress(ok, axis=1)
+        self.table[AGE] += 1
+        t, pred = kb.predict_sort_tracks(self.table, STREAK, TSU)
 
         n_trk = t.shape[1]
         prev = self._previous_obs(t)

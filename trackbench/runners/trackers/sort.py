@@ -57,15 +57,7 @@ class SortTracker:
             boxes, scores, classes = boxes.compress(keep, axis=0), scores[keep], classes[keep]
         self.frame_count += 1
 
-        t = self.table
-        t[6, t[6] + t[2] <= 0] = 0.0  # no negative area after the step
-        kb.predict_xysr(t[:kb.ROWS])
-        t[STREAK, t[TSU] > 0] = 0.0
-        t[TSU] += 1
-        pred = kb.xysr_to_xyxy_rows(t)
-        if not all_true(np.isfinite(pred)):
-            ok = np.isfinite(pred).all(axis=0)
-            t, pred = t.compress(ok, axis=1), pred.compress(ok, axis=1)
+        t, pred = kb.predict_sort_tracks(self.table, STREAK, TSU)
 
         pairs, unmatched_dets, _ = match_max_iou(iou_xyxy_rows(boxes.T, pred), cfg.iou_threshold)
         det_of_track = np.empty(t.shape[1], np.int64)
