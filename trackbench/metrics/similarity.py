@@ -29,18 +29,6 @@ def iou_xywh_batch(boxes1: np.ndarray, boxes2: np.ndarray) -> np.ndarray:
     return intersection / union
 
 
-def iou_xyxy_pairs(a: np.ndarray, b: np.ndarray, area_a: np.ndarray, area_b: np.ndarray) -> np.ndarray:
-    """Elementwise IoU of row-aligned xyxy boxes (K, 4), same arithmetic as :func:`iou_xywh_batch`."""
-    iw = np.maximum(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0)
-    ih = np.maximum(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0)
-    intersection = iw * ih
-    union = area_a + area_b - intersection
-    zero = (area_a <= EPS) | (area_b <= EPS) | (union <= EPS)
-    intersection[zero] = 0
-    union[union <= EPS] = 1
-    return intersection / union
-
-
 def xywh_to_xyxy_with_area(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(x0, y0, x0 + w, y0 + h) and TrackEval's area ((x1 - x0) * (y1 - y0), not w * h: they can differ)."""
     xyxy = np.array(boxes, dtype=np.float64).reshape(-1, 4)
@@ -60,9 +48,10 @@ def overlapping_pairs_by_frame(
     (gt row, tracker row).
 
     The compiled kernel (``trackbench/native/mot_match.c``) visits each frame's gt x tracker pairs with the
-    arithmetic of :func:`iou_xyxy_pairs`, on boxes converted here by :func:`xywh_to_xyxy_with_area`, so the values are
-    the bits TrackEval's dense matrices hold. Boxes of zero area never overlap (TrackEval gives them IoU 0).
+    arithmetic of :func:`iou_xywh_batch` pair by pair, on boxes converted here by :func:`xywh_to_xyxy_with_area`, so
+    the values are the bits TrackEval's dense matrices hold. Boxes of zero area never overlap (TrackEval gives them IoU 0).
     """
+    from trackbench.metrics.assignment import FrameSlices
     from trackbench.native import mot_match
 
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64))
@@ -73,21 +62,26 @@ def overlapping_pairs_by_frame(
     gt_xyxy, gt_area = xywh_to_xyxy_with_area(gt_xywh)
     tr_xyxy, tr_area = xywh_to_xyxy_with_area(tr_xywh)
     n_frames = int(max(gt_frame.max(), tr_frame.max())) + 1
-    sorted_input = bool(np.all(gt_frame[1:] >= gt_frame[:-1]) and np.all(tr_frame[1:] >= tr_frame[:-1]))
-    g_order = np.arange(len(gt_frame)) if sorted_input else np.argsort(gt_frame, kind="stable")
-    t_order = np.arange(len(tr_frame)) if sorted_input else np.argsort(tr_frame, kind="stable")
-    g_count = np.bincount(gt_frame, minlength=n_frames).astype(np.int64)
-    t_count = np.bincount(tr_frame, minlength=n_frames).astype(np.int64)
-    g_start = (np.cumsum(g_count) - g_count).astype(np.int64)
-    t_start = (np.cumsum(t_count) - t_count).astype(np.int64)
-    g_raw, t_raw, s_raw = mot_match.pairs_by_frame(
-        g_start, g_count, t_start, t_count, np.ascontiguousarray(gt_xyxy[g_order]),
-        np.ascontiguousarray(gt_area[g_order]), np.ascontiguousarray(tr_xyxy[t_order]),
-        np.ascontiguousarray(tr_area[t_order]))
-    g = g_order[np.frombuffer(g_raw, dtype=np.int64)]
-    t = t_order[np.frombuffer(t_raw, dtype=np.int64)]
+    g_order, t_order = _frame_order(gt_frame), _frame_order(tr_frame)  # the kernel wants rows grouped by frame
+    if g_order is not None:
+        gt_xyxy, gt_area = gt_xyxy[g_order], gt_area[g_order]
+    if t_order is not None:
+        tr_xyxy, tr_area = tr_xyxy[t_order], tr_area[t_order]
+    gs, ts = FrameSlices(gt_frame, n_frames), FrameSlices(tr_frame, n_frames)
+    g_raw, t_raw, s_raw = mot_match.pairs_by_frame(gs.start, gs.counts, ts.start, ts.counts, gt_xyxy, gt_area,
+                                                   tr_xyxy, tr_area)
+    g, t = np.frombuffer(g_raw, dtype=np.int64), np.frombuffer(t_raw, dtype=np.int64)
     s = np.frombuffer(s_raw, dtype=np.float64)
-    if sorted_input:  # the kernel emits (frame, gt row, tracker row) order, which is (gt row, tracker row) here
+    if g_order is None and t_order is None:  # (frame, gt row, tracker row) order is (gt row, tracker row) here
         return g, t, s
+    g = g if g_order is None else g_order[g]
+    t = t if t_order is None else t_order[t]
     order = np.lexsort((t, g))
     return g[order], t[order], s[order]
+
+
+def _frame_order(frames: np.ndarray) -> np.ndarray | None:
+    """The stable order that groups rows by frame, or None when they already are."""
+    if np.all(frames[1:] >= frames[:-1]):
+        return None
+    return np.argsort(frames, kind="stable")
