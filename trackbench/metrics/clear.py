@@ -31,17 +31,25 @@ def previous_rows(data: SequenceData, processed_index: np.ndarray) -> np.ndarray
     return prev
 
 
-def clear_matches(data: SequenceData, threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
-    """The matched (gt row, tracker row) pairs of the whole sequence, sorted by frame.
+def evaluated_frames(data: SequenceData) -> tuple[FrameSlices, FrameSlices, np.ndarray]:
+    """The gt and tracker row ranges of each frame, and each frame's index among the evaluated frames (those
+    with both gt and tracker boxes; TrackEval's CLEAR loop skips the others)."""
+    T = data.num_timesteps
+    gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
+    return gs, ts, np.cumsum((gs.counts > 0) & (ts.counts > 0)) - 1
+
+
+def clear_matches(data: SequenceData, frames: tuple[FrameSlices, FrameSlices, np.ndarray],
+                  threshold: float = THRESHOLD) -> tuple[np.ndarray, np.ndarray]:
+    """The matched (gt row, tracker row) pairs of the whole sequence, sorted by frame (``frames``: see
+    :func:`evaluated_frames`).
 
     Frames are solved in time order exactly as TrackEval does (Hungarian on the full frame matrix, 1000 for
     continuing the previous evaluated frame's match, plus IoU), by the compiled kernel (see assignment.py).
     """
     cand = data.pair_sim >= threshold - EPS
     c_gt, c_tr, c_sim = data.pair_gt[cand], data.pair_tr[cand], data.pair_sim[cand]
-    T = data.num_timesteps
-    gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
-    processed_index = np.cumsum((gs.counts > 0) & (ts.counts > 0)) - 1
+    gs, ts, processed_index = frames
     prev_row = previous_rows(data, processed_index)
     matched_tr = clear_assign(data.gt_frame[c_gt], c_gt, c_tr, c_sim, prev_row, data.tr_id, gs, ts,
                               data.num_gt_dets)
@@ -57,11 +65,9 @@ def clear_for_sequence(data: SequenceData, threshold: float = THRESHOLD) -> dict
     if data.num_gt_dets == 0:
         res.update({"CLR_FP": data.num_tracker_dets, "MLR": 1.0})
         return res
-    m_gt, m_tr = clear_matches(data, threshold)
-    T = data.num_timesteps
-    gs, ts = FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T)
-    processed = (gs.counts > 0) & (ts.counts > 0)
-    processed_index = np.cumsum(processed) - 1
+    frames = evaluated_frames(data)
+    m_gt, m_tr = clear_matches(data, frames, threshold)
+    processed_index = frames[2]
     g_ids, t_ids = data.gt_id[m_gt], data.tr_id[m_tr]
     m_frames = data.gt_frame[m_gt]
     # ID switches: a gt matched to a different tracker id than at its previous match (any gap).
