@@ -68,7 +68,7 @@ def test_assignment_equals_scipy_on_full_frames(n_frames, max_boxes, max_density
         frames, rows, cols, scores, g_frame, t_frame = _random_frames(rng, n_frames, trial % 4, max_boxes,
                                                                       max_density)
         gs, ts = FrameSlices(g_frame, n_frames), FrameSlices(t_frame, n_frames)
-        got = assign_frames(frames, rows, cols, scores, gs, ts, len(g_frame), len(t_frame))
+        got = assign_frames(frames, rows, cols, scores, gs, ts)
         assert np.array_equal(got, _trackeval_choice(frames, rows, cols, scores, gs, ts)), trial
 
 

@@ -33,13 +33,11 @@ def assign_frames(
     entry_score: np.ndarray,
     rows: FrameSlices,
     cols: FrameSlices,
-    n_rows_total: int,
-    n_cols_total: int,
 ) -> np.ndarray:
     """Which candidate entries TrackEval's per-frame ``linear_sum_assignment(-score)`` matches (score > eps).
 
     Entries are sorted by frame; ``entry_row``/``entry_col`` are global row indices into the frame-sorted gt and
-    tracker arrays (``n_rows_total``/``n_cols_total`` rows in all).
+    tracker arrays, whose frame ranges are ``rows`` and ``cols``.
     """
     chosen = np.zeros(len(entry_frame), dtype=np.uint8)
     if len(entry_frame):

@@ -33,8 +33,7 @@ def hota_matches(data: SequenceData, pair_score: np.ndarray) -> np.ndarray:
     """Indices (into the pair arrays) of the pairs matched by the per-frame Hungarian step on ``pair_score``."""
     T = data.num_timesteps
     chosen = assign_frames(data.gt_frame[data.pair_gt], data.pair_gt, data.pair_tr, pair_score,
-                           FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T),
-                           data.num_gt_dets, data.num_tracker_dets)
+                           FrameSlices(data.gt_frame, T), FrameSlices(data.tr_frame, T))
     return np.flatnonzero(chosen)
 
 

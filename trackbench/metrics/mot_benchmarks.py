@@ -141,7 +141,7 @@ def _preprocess_matches(T, gt_frame, tr_frame, pair_gt, pair_tr, pair_sim):
     cand = pair_sim >= 0.5 - EPS
     c_gt, c_tr = pair_gt[cand], pair_tr[cand]
     chosen = assign_frames(gt_frame[c_gt], c_gt, c_tr, pair_sim[cand], FrameSlices(gt_frame, T),
-                           FrameSlices(tr_frame, T), len(gt_frame), len(tr_frame))
+                           FrameSlices(tr_frame, T))
     return c_gt[chosen], c_tr[chosen]
 
 
