@@ -432,23 +432,14 @@ static int check_len(Py_buffer *b, Py_ssize_t itemsize, Py_ssize_t n, const char
     return 0;
 }
 
-static PyObject *status_error(int status);
-
-/* None on success, else the exception for the status (-3: an index outside its range, described by the text). */
+/* None on success, else the exception for the status: -1 out of memory, -3 an index outside its range (described
+ * by the text), else a problem without a solution. */
 static PyObject *result_for(int status, const char *out_of_range)
 {
-    if (status == -3) {
-        PyErr_SetString(PyExc_ValueError, out_of_range);
-        return NULL;
-    }
-    if (status) return status_error(status);
-    return Py_NewRef(Py_None);
-}
-
-static PyObject *status_error(int status)
-{
+    if (status == 0) return Py_NewRef(Py_None);
     if (status == -1) return PyErr_NoMemory();
-    PyErr_SetString(PyExc_RuntimeError, "assignment problem without a solution (non-finite score?)");
+    if (status == -3) PyErr_SetString(PyExc_ValueError, out_of_range);
+    else PyErr_SetString(PyExc_RuntimeError, "assignment problem without a solution (non-finite score?)");
     return NULL;
 }
 
@@ -570,7 +561,8 @@ done:
     return result;
 }
 
-/* lsa(cost (nr*nc float64), nr, nc, col_of_row (int64 nr, filled)): the solver alone, for tests against scipy. */
+/* lsa(cost (nr*nc float64), nr, nc, col_of_row (int64 nr, filled)): the solver alone (the Identity metric's id
+ * matching, and the tests against scipy). */
 static PyObject *py_lsa(PyObject *self, PyObject *args)
 {
     Py_buffer bc, out;
@@ -706,7 +698,7 @@ static PyMethodDef methods[] = {
     {"assign_frames", py_assign_frames, METH_VARARGS, "Per-frame optimal assignment as TrackEval computes it."},
     {"clear_assign", py_clear_assign, METH_VARARGS, "TrackEval's CLEAR matching, frame after frame."},
     {"pairs_by_frame", py_pairs_by_frame, METH_VARARGS, "Overlapping (gt, tracker) pairs of every frame."},
-    {"lsa", py_lsa, METH_VARARGS, "scipy's linear_sum_assignment algorithm (minimization), for tests."},
+    {"lsa", py_lsa, METH_VARARGS, "scipy's linear_sum_assignment algorithm (minimization)."},
     {NULL, NULL, 0, NULL},
 };
 
