@@ -26,12 +26,12 @@ from trackbench.metrics.sot_ope_rules import frame_errors_xywh, got10k_rule, las
 from trackbench.native import sot_ope
 
 
-def _awkward_boxes(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _awkward_boxes(rng: np.random.Generator, n: int, special_rate: float = 0.03) -> tuple[np.ndarray, np.ndarray]:
     gt = np.column_stack([rng.uniform(-20, 600, n), rng.uniform(-20, 400, n), rng.uniform(0, 200, (n, 2))])
     pred = gt + rng.normal(0, 15, gt.shape)
     specials = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1.0, -1.0, 1e200, -1e200, 5e-324, 0.5])
     for arr in (gt, pred):
-        pick = rng.random(arr.shape) < 0.03
+        pick = rng.random(arr.shape) < special_rate
         arr[pick] = rng.choice(specials, size=pick.sum())
     same = rng.random(n) < 0.05  # identical boxes, touching boxes
     pred[same] = gt[same]
@@ -55,6 +55,33 @@ def test_frame_errors_equal_box_overlap(seed):
         ov, ce, nce = frame_errors_xywh(pred, gt, inclusive=True, clamp_size=False)
         ref_ce, ref_nce = center_errors_xywh_batch(pred, gt, min_size=None)
         assert _same(ov, iou_xywh_inclusive_batch(pred, gt)) and _same(ce, ref_ce) and _same(nce, ref_nce)
+
+
+@pytest.fixture(params=[True, False], ids=["simd", "scalar"])
+def simd(request):
+    """Run a test with the four-frames-at-once AVX2 path (where the CPU has it) and without."""
+    before = sot_ope.set_simd(request.param)
+    yield request.param
+    sot_ope.set_simd(before)
+
+
+@pytest.mark.parametrize("special_rate", [0.0, 0.003, 0.03])
+@pytest.mark.parametrize("inclusive", [False, True])
+def test_simd_frame_errors_equal_scalar_bit_for_bit(special_rate, inclusive):
+    """The AVX2 path (blocks of four frames whose coordinates are all moderate) gives the scalar path's bits,
+    the sign of zeros included; odd lengths leave a scalar tail."""
+    pred, gt = _awkward_boxes(np.random.default_rng(11), 40003, special_rate)
+    pred[::97, 2:] = 0.0  # zero-size boxes: 0 / eps overlaps, 0 / 0 unions in the +1 pixel IoU
+    results = []
+    for on in (True, False):
+        before = sot_ope.set_simd(on)
+        try:
+            results.append([np.frombuffer(b, dtype=np.int64)
+                            for b in sot_ope.frame_errors_xywh(pred, gt, inclusive, not inclusive)])
+        finally:
+            sot_ope.set_simd(before)
+    for fast, plain in zip(*results):
+        assert np.array_equal(fast, plain)
 
 
 def test_frame_errors_by_hand():
@@ -105,7 +132,7 @@ def test_threshold_counts_refuse_bad_input():
 
 @pytest.mark.parametrize("drop_nan_gt", [True, False])
 @pytest.mark.parametrize("seed", [3, 4])
-def test_fused_got10k_curves_equal_rule_then_counts(seed, drop_nan_gt):
+def test_fused_got10k_curves_equal_rule_then_counts(seed, drop_nan_gt, simd):
     rng = np.random.default_rng(seed)
     lengths = rng.integers(1, 400, 60)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
@@ -142,7 +169,7 @@ def test_row_means_equal_mean_of_each_row(width):
 
 
 @pytest.mark.parametrize("seed", [5, 6, 7])
-def test_fused_lasot_toolkit_curves_equal_rule_then_counts(seed):
+def test_fused_lasot_toolkit_curves_equal_rule_then_counts(seed, simd):
     rng = np.random.default_rng(seed)
     lengths = rng.integers(1, 300, 50)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])

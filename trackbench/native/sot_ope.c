@@ -142,12 +142,113 @@ static ALWAYS_INLINE void frame_error(const double *p, const double *g, int incl
     *nce = sqrt(nx * nx + ny * ny);
 }
 
+/* Four frames at once with AVX2 (x86-64 with GCC or Clang, chosen at run time when the CPU has it): the same
+ * IEEE operations as frame_error's branch-free path lane by lane (vmaxpd/vminpd are fast_max/fast_min, x / 2 is
+ * x * 0.5 exactly, no fused multiply-add: the target adds no FMA), so the same values bit for bit. The
+ * evaluation is bound by the two divisions and two square roots of every frame; four lanes share each
+ * instruction. */
+#if defined(__GNUC__) && defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+
+static int use_avx2 = 0; /* set by the module's init (the CPU has AVX2), and by set_simd() for tests */
+
+/* Rows r0..r3 of four (x, y, w, h) boxes as columns: x, y, w, h of the four. */
+__attribute__((target("avx2"))) static inline void columns4(const double *rows, __m256d *x, __m256d *y,
+                                                            __m256d *w, __m256d *h)
+{
+    const __m256d r0 = _mm256_loadu_pd(rows), r1 = _mm256_loadu_pd(rows + 4);
+    const __m256d r2 = _mm256_loadu_pd(rows + 8), r3 = _mm256_loadu_pd(rows + 12);
+    const __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1); /* x0 x1 w0 w1, y0 y1 h0 h1 */
+    const __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+    *x = _mm256_permute2f128_pd(t0, t2, 0x20);
+    *w = _mm256_permute2f128_pd(t0, t2, 0x31);
+    *y = _mm256_permute2f128_pd(t1, t3, 0x20);
+    *h = _mm256_permute2f128_pd(t1, t3, 0x31);
+}
+
+/* Lanes whose value is below SAFE_MAGNITUDE in magnitude (NaN is not), as a 4-bit mask. */
+__attribute__((target("avx2"))) static inline int moderate4(__m256d v)
+{
+    const __m256d magnitude = _mm256_and_pd(v, _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL)));
+    return _mm256_movemask_pd(_mm256_cmp_pd(magnitude, _mm256_set1_pd(SAFE_MAGNITUDE), _CMP_LT_OQ));
+}
+
+/* frame_error of four consecutive frames into ov[0..3], ce[0..3], nce[0..3]; 0 (nothing written) when a
+ * coordinate is not moderate, for frame_error's NaN-propagating path. */
+__attribute__((target("avx2"))) static int frame_errors4(const double *p, const double *g, int inclusive,
+                                                         int clamp_size, double *ov, double *ce, double *nce)
+{
+    __m256d a0, a1, a2, a3, b0, b1, b2, b3, inter, uni, o, cpx, cpy, cgx, cgy, dx, dy, nx, ny;
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0), half = _mm256_set1_pd(0.5);
+    columns4(p, &a0, &a1, &a2, &a3);
+    columns4(g, &b0, &b1, &b2, &b3);
+    if ((moderate4(a0) & moderate4(a1) & moderate4(a2) & moderate4(a3) & moderate4(b0) & moderate4(b1) &
+         moderate4(b2) & moderate4(b3)) != 0xF)
+        return 0;
+    if (inclusive) {
+        const __m256d iw = _mm256_max_pd(zero, _mm256_add_pd(_mm256_sub_pd(
+            _mm256_min_pd(_mm256_sub_pd(_mm256_add_pd(a0, a2), one), _mm256_sub_pd(_mm256_add_pd(b0, b2), one)),
+            _mm256_max_pd(a0, b0)), one));
+        const __m256d ih = _mm256_max_pd(zero, _mm256_add_pd(_mm256_sub_pd(
+            _mm256_min_pd(_mm256_sub_pd(_mm256_add_pd(a1, a3), one), _mm256_sub_pd(_mm256_add_pd(b1, b3), one)),
+            _mm256_max_pd(a1, b1)), one));
+        inter = _mm256_mul_pd(iw, ih);
+        uni = _mm256_sub_pd(_mm256_add_pd(_mm256_mul_pd(a2, a3), _mm256_mul_pd(b2, b3)), inter);
+        o = _mm256_div_pd(inter, uni);
+    } else {
+        const __m256d x1 = _mm256_max_pd(a0, b0), y1 = _mm256_max_pd(a1, b1);
+        const __m256d x2 = _mm256_min_pd(_mm256_add_pd(a0, a2), _mm256_add_pd(b0, b2));
+        const __m256d y2 = _mm256_min_pd(_mm256_add_pd(a1, a3), _mm256_add_pd(b1, b3));
+        __m256d r, clipped;
+        inter = _mm256_mul_pd(_mm256_max_pd(_mm256_sub_pd(x2, x1), zero), _mm256_max_pd(_mm256_sub_pd(y2, y1), zero));
+        uni = _mm256_sub_pd(_mm256_add_pd(_mm256_mul_pd(a2, a3), _mm256_mul_pd(b2, b3)), inter);
+        r = _mm256_div_pd(inter, _mm256_add_pd(uni, _mm256_set1_pd(DBL_EPS)));
+        clipped = _mm256_min_pd(_mm256_max_pd(r, zero), one);
+        o = _mm256_blendv_pd(clipped, r, _mm256_cmp_pd(r, r, _CMP_UNORD_Q)); /* np.clip keeps NaN */
+    }
+    cpx = _mm256_add_pd(a0, _mm256_mul_pd(_mm256_sub_pd(a2, one), half));
+    cpy = _mm256_add_pd(a1, _mm256_mul_pd(_mm256_sub_pd(a3, one), half));
+    cgx = _mm256_add_pd(b0, _mm256_mul_pd(_mm256_sub_pd(b2, one), half));
+    cgy = _mm256_add_pd(b1, _mm256_mul_pd(_mm256_sub_pd(b3, one), half));
+    dx = _mm256_sub_pd(cpx, cgx);
+    dy = _mm256_sub_pd(cpy, cgy);
+    _mm256_storeu_pd(ov, o);
+    _mm256_storeu_pd(ce, _mm256_sqrt_pd(_mm256_add_pd(_mm256_mul_pd(dx, dx), _mm256_mul_pd(dy, dy))));
+    if (clamp_size) { /* np_max(1.0, size) of a number that is not NaN */
+        nx = _mm256_div_pd(dx, _mm256_max_pd(b2, one));
+        ny = _mm256_div_pd(dy, _mm256_max_pd(b3, one));
+    } else {
+        nx = _mm256_sub_pd(_mm256_div_pd(cpx, b2), _mm256_div_pd(cgx, b2));
+        ny = _mm256_sub_pd(_mm256_div_pd(cpy, b3), _mm256_div_pd(cgy, b3));
+    }
+    _mm256_storeu_pd(nce, _mm256_sqrt_pd(_mm256_add_pd(_mm256_mul_pd(nx, nx), _mm256_mul_pd(ny, ny))));
+    return 1;
+}
+#endif
+
+/* frame_error of up to four consecutive frames (n <= 4) into ov, ce, nce: four at once where AVX2 is used and
+ * every coordinate is moderate, else one by one. */
+static inline void frame_errors_upto4(const double *p, const double *g, Py_ssize_t n, int inclusive, int clamp_size,
+                                      double *ov, double *ce, double *nce)
+{
+    Py_ssize_t j;
+#ifdef HAVE_AVX2_PATH
+    if (n == 4 && use_avx2 && frame_errors4(p, g, inclusive, clamp_size, ov, ce, nce))
+        return;
+#endif
+    for (j = 0; j < n; j++)
+        frame_error(p + 4 * j, g + 4 * j, inclusive, clamp_size, ov + j, ce + j, nce + j);
+}
+
 static void frame_errors(const double *p, const double *g, Py_ssize_t n, int inclusive, int clamp_size,
                          double *ov, double *ce, double *nce)
 {
-    Py_ssize_t i;
-    for (i = 0; i < n; i++)
-        frame_error(p + 4 * i, g + 4 * i, inclusive, clamp_size, ov + i, ce + i, nce + i);
+    Py_ssize_t i, k;
+    for (i = 0; i < n; i += k) {
+        k = n - i < 4 ? n - i : 4;
+        frame_errors_upto4(p + 4 * i, g + 4 * i, k, inclusive, clamp_size, ov + i, ce + i, nce + i);
+    }
 }
 
 static int get_boxes(PyObject *obj, Py_buffer *view, const char *what)
@@ -237,7 +338,7 @@ static double *pad_thresholds(const double *thr, Py_ssize_t t, Py_ssize_t *width
     return padded;
 }
 
-/* Thresholds of one curve (padded for rank) and its per-sequence histogram of ranks. */
+/* Thresholds of one curve (padded for rank) and its per-sequence histograms of ranks. */
 typedef struct {
     Py_ssize_t t, width;
     double *padded;   /* for rank(): thresholds, then +inf up to width */
@@ -423,6 +524,11 @@ static PyObject *curves_counts(const Curve *curves, Py_ssize_t n_seq)
     return Py_BuildValue("(NNN)", c0, c1, c2);
 }
 
+static inline int has_nan(const double *r)
+{
+    return r[0] != r[0] || r[1] != r[1] || r[2] != r[2] || r[3] != r[3];
+}
+
 static PyObject *ope_counts(PyObject *self, PyObject *args)
 {
     PyObject *pred_obj, *gt_obj, *result = NULL;
@@ -464,18 +570,23 @@ static PyObject *ope_counts(PyObject *self, PyObject *args)
         const int64_t *len = (const int64_t *)lengths.buf;
         Py_ssize_t i = 0;
         for (s = 0; s < n_seq; s++) {
-            const Py_ssize_t end = i + (Py_ssize_t)len[s];
-            for (; i < end; i++) {
-                const double *b = g + 4 * i;
-                const double *a = (first_is_gt && i == end - (Py_ssize_t)len[s]) ? b : p + 4 * i;
-                double ov, ce, nce;
-                if (skip_nan_gt && (b[0] != b[0] || b[1] != b[1] || b[2] != b[2] || b[3] != b[3]))
-                    continue;
-                frame_error(a, b, inclusive, clamp_size, &ov, &ce, &nce);
-                curve_add(&curves[0], s, ov);
-                curve_add(&curves[1], s, ce);
-                curve_add(&curves[2], s, nce);
-                frames[s]++;
+            const Py_ssize_t start = i, end = i + (Py_ssize_t)len[s];
+            while (i < end) {
+                const Py_ssize_t k = end - i < 4 ? end - i : 4;
+                double ov[4], ce[4], nce[4];
+                Py_ssize_t j;
+                frame_errors_upto4(p + 4 * i, g + 4 * i, k, inclusive, clamp_size, ov, ce, nce);
+                if (first_is_gt && i == start) /* the toolkit's boxes[0] = anno[0] */
+                    frame_error(g + 4 * i, g + 4 * i, inclusive, clamp_size, ov, ce, nce);
+                for (j = 0; j < k; j++) {
+                    if (skip_nan_gt && has_nan(g + 4 * (i + j)))
+                        continue;
+                    curve_add(&curves[0], s, ov[j]);
+                    curve_add(&curves[1], s, ce[j]);
+                    curve_add(&curves[2], s, nce[j]);
+                    frames[s]++;
+                }
+                i += k;
             }
         }
     }
@@ -499,11 +610,6 @@ release_args:
     for (k = 0; k < 3; k++)
         PyBuffer_Release(&thr[k]);
     return result;
-}
-
-static inline int has_nan(const double *r)
-{
-    return r[0] != r[0] || r[1] != r[1] || r[2] != r[2] || r[3] != r[3];
 }
 
 static PyObject *lasot_counts(PyObject *self, PyObject *args)
@@ -544,29 +650,37 @@ static PyObject *lasot_counts(PyObject *self, PyObject *args)
         for (s = 0; s < n_seq; s++) {
             const Py_ssize_t start = i, end = i + (Py_ssize_t)len[s];
             Py_ssize_t last = start; /* the last result row that was not replaced */
-            for (; i < end; i++) {
-                const double *a = p + 4 * i;
-                const double *b = g + 4 * i;
-                double ov, ce, nce;
-                /* calc_seq_err_robust.m: an invalid result (NaN, w or h <= 0) where gt has no NaN repeats the
-                 * previous one (trackbench's repeat_previous: the last earlier row that was not replaced, the
-                 * first row of a sequence never is); then frame 0 := gt */
-                if (i > start && (has_nan(a) || a[2] <= 0 || a[3] <= 0) && !has_nan(b))
-                    a = p + 4 * last;
-                else
-                    last = i;
-                if (i == start)
-                    a = b;
-                if (gone[i]) /* absent frames are left out; the divisor stays the full length */
-                    continue;
-                if (b[0] > 0 && b[1] > 0 && b[2] > 0 && b[3] > 0) {
-                    frame_error(a, b, 1, 0, &ov, &ce, &nce);
-                } else { /* gt with a non-positive number: overlap and errors -1 */
-                    ov = ce = nce = -1.0;
+            while (i < end) {
+                const Py_ssize_t k = end - i < 4 ? end - i : 4;
+                double rows[16], ov[4], ce[4], nce[4];
+                Py_ssize_t j;
+                for (j = 0; j < k; j++) { /* the rows scored: results after the toolkit's replacements */
+                    const Py_ssize_t f = i + j;
+                    const double *a = p + 4 * f;
+                    const double *b = g + 4 * f;
+                    /* calc_seq_err_robust.m: an invalid result (NaN, w or h <= 0) where gt has no NaN repeats the
+                     * previous one (trackbench's repeat_previous: the last earlier row that was not replaced,
+                     * the first row of a sequence never is); then frame 0 := gt */
+                    if (f > start && (has_nan(a) || a[2] <= 0 || a[3] <= 0) && !has_nan(b))
+                        a = p + 4 * last;
+                    else
+                        last = f;
+                    if (f == start)
+                        a = b;
+                    memcpy(rows + 4 * j, a, 4 * sizeof(double));
                 }
-                curve_add(&curves[0], s, ov);
-                curve_add(&curves[1], s, ce);
-                curve_add(&curves[2], s, nce);
+                frame_errors_upto4(rows, g + 4 * i, k, 1, 0, ov, ce, nce);
+                for (j = 0; j < k; j++) {
+                    const double *b = g + 4 * (i + j);
+                    if (gone[i + j]) /* absent frames are left out; the divisor stays the full length */
+                        continue;
+                    if (!(b[0] > 0 && b[1] > 0 && b[2] > 0 && b[3] > 0)) /* gt with a non-positive number */
+                        ov[j] = ce[j] = nce[j] = -1.0;
+                    curve_add(&curves[0], s, ov[j]);
+                    curve_add(&curves[1], s, ce[j]);
+                    curve_add(&curves[2], s, nce[j]);
+                }
+                i += k;
             }
         }
     }
@@ -585,7 +699,23 @@ release_args:
     return result;
 }
 
+static PyObject *set_simd(PyObject *self, PyObject *args)
+{
+    int enable, before = 0;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "p:set_simd", &enable))
+        return NULL;
+#ifdef HAVE_AVX2_PATH
+    before = use_avx2;
+    use_avx2 = enable && __builtin_cpu_supports("avx2");
+#endif
+    return PyBool_FromLong(before);
+}
+
 static PyMethodDef methods[] = {
+    {"set_simd", set_simd, METH_VARARGS,
+     "set_simd(enable) -> bool: use the four-frames-at-once AVX2 path where the CPU has it (the default), or\n"
+     "not (tests compare both); returns whether it was in use."},
     {"frame_errors_xywh", frame_errors_xywh, METH_VARARGS,
      "frame_errors_xywh(pred, gt, inclusive, clamp_size) -> (overlaps, center_errors, norm_center_errors) as\n"
      "bytearrays of float64, one per box pair (see the module source)."},
@@ -610,5 +740,8 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit_sot_ope(void)
 {
+#ifdef HAVE_AVX2_PATH
+    use_avx2 = __builtin_cpu_supports("avx2");
+#endif
     return PyModule_Create(&module);
 }
