@@ -33,6 +33,10 @@
  *     byte per frame) left out, ``+1`` pixel IoU and centers divided by the gt size, -1 where the gt has a
  *     non-positive number. The divisor (full sequence length + eps) is the caller's.
  *
+ * set_simd(enable) -> bool
+ *     The per-frame errors are computed four frames at a time with AVX2 (x86-64, GCC or Clang, where the CPU has
+ *     it: the default) or one by one; both give the same bits. For the tests, which compare the two.
+ *
  * All release the GIL. Plain C99 on the CPython API (buffer protocol, bytearray); no numpy headers.
  */
 

@@ -40,8 +40,8 @@ from trackbench.runners.config import apply_overrides, config_hash, config_to_di
 from trackbench.runners.dataset import Dataset, VideoInput, load_detections, open_dataset
 from trackbench.runners.detections import cache_path
 from trackbench.runners.processes import (
-    limit_blas_threads,
     listening_socket,
+    one_compute_thread,
     startup_heap_frozen,
     store_server,
     threads_restored,
@@ -293,8 +293,7 @@ def _run_rank(request: RunRequest, progress_factory: Callable, destroy_group: bo
         torch.cuda.set_device(local)
         device = f"cuda:{local}"
     elif int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        torch.set_num_threads(1)
-        limit_blas_threads(1)
+        one_compute_thread()
     dist.init_process_group(backend, timeout=datetime.timedelta(seconds=STORE_TIMEOUT_S))
     try:
         rank, world = dist.get_rank(), dist.get_world_size()
@@ -464,21 +463,24 @@ def launch(request: RunRequest, progress_factory: Callable = no_progress) -> Run
     ctx = multiprocessing.get_context("fork")
     procs = [ctx.Process(target=_child, args=(r, world, port, sock.fileno(), request, progress_factory, prep),
                          daemon=False) for r in range(1, world)]
-    with startup_heap_frozen():  # the ranks inherit the frozen heap: their collections neither scan nor copy it
-        for p in procs:
-            p.start()
-    server = store_server(sock, port)
-    watcher = _watch_children(procs, server)
-    try:
-        with _rank_environment(0, world, port), threads_restored():
-            summary = run_rank(request, progress_factory, prepared=prep)
-    except BaseException:
-        _abort_store(server).add("aborted", 1)  # the other ranks stop after their current video
-        raise
-    finally:
-        for p in procs:
-            p.join()
-        watcher.join()
+    with threads_restored():
+        if world > 1:  # before the fork, so that no rank starts (and spins) a BLAS thread pool of its own
+            one_compute_thread()
+        with startup_heap_frozen():  # the ranks inherit the frozen heap: their collections neither scan nor copy it
+            for p in procs:
+                p.start()
+        server = store_server(sock, port)
+        watcher = _watch_children(procs, server)
+        try:
+            with _rank_environment(0, world, port):
+                summary = run_rank(request, progress_factory, prepared=prep)
+        except BaseException:
+            _abort_store(server).add("aborted", 1)  # the other ranks stop after their current video
+            raise
+        finally:
+            for p in procs:
+                p.join()
+            watcher.join()
     codes = [p.exitcode for p in procs]
     if any(c != 0 for c in codes):
         raise TrackbenchError(f"worker process(es) exited with codes {codes}; finished videos are kept in "

@@ -37,58 +37,76 @@ _OPENBLAS_PREFIXES = ("scipy_openblas", "openblas")
 _OPENBLAS_SUFFIXES = ("64_", "")
 
 
-def _openblas_call(action: str, *args) -> list:
-    """Call ``<prefix>_<action>_num_threads<suffix>`` in every OpenBLAS numpy/scipy loaded; the results."""
-    import ctypes
-
-    return [function(*[ctypes.c_int(a) for a in args]) for function in _openblas_functions(action)]
-
-
 @functools.lru_cache(maxsize=None)
-def _openblas_functions(action: str) -> tuple:
-    """The loaded OpenBLAS libraries' ``get``/``set`` thread-count functions (looked up once per process)."""
+def _openblas_libraries() -> tuple:
+    """``(get, set)`` thread-count functions of every OpenBLAS loaded (numpy's, scipy's), looked up once per
+    process."""
     import ctypes
 
     try:
         with open("/proc/self/maps", encoding="utf-8") as handle:
-            libs = {line.split()[-1] for line in handle if "openblas" in line.lower() and line.rstrip().endswith(".so")
-                    or ("openblas" in line.lower() and ".so" in line.split()[-1])}
+            libs = {line.split()[-1] for line in handle if "openblas" in line.lower() and ".so" in line.split()[-1]}
     except OSError:
         return ()
-    functions = []
+    found = []
     for lib in sorted(libs):
         try:
             dll = ctypes.CDLL(lib)
         except OSError:
             continue
-        names = [f"{prefix}_{action}_num_threads{suffix}" for prefix in _OPENBLAS_PREFIXES
-                 for suffix in _OPENBLAS_SUFFIXES]
-        function = next((getattr(dll, name) for name in names if hasattr(dll, name)), None)
-        if function is not None:
-            functions.append(function)
-    return tuple(functions)
+        pair = []
+        for action in ("get", "set"):
+            names = [f"{prefix}_{action}_num_threads{suffix}" for prefix in _OPENBLAS_PREFIXES
+                     for suffix in _OPENBLAS_SUFFIXES]
+            pair.append(next((getattr(dll, name) for name in names if hasattr(dll, name)), None))
+        if None not in pair:
+            found.append(tuple(pair))
+    return tuple(found)
+
+
+def blas_threads() -> list[int]:
+    """The thread count of every OpenBLAS loaded."""
+    return [get() for get, _ in _openblas_libraries()]
 
 
 def limit_blas_threads(n: int = 1) -> bool:
     """Set the thread count of the OpenBLAS that numpy/scipy loaded (CPU ranks: one process per core already;
-    extra BLAS threads only spin and fight over the cores). Returns whether a setter was found."""
-    return bool(_openblas_call("set", n))
+    extra BLAS threads only spin and fight over the cores). A library already at ``n`` is left alone: after a
+    fork, setting the count starts its thread pool again, and the new threads spin at full speed for about a
+    tenth of a second on the cores the ranks need. Returns whether a library was found."""
+    import ctypes
+
+    libraries = _openblas_libraries()
+    for get, set_threads in libraries:
+        if get() != n:
+            set_threads(ctypes.c_int(n))
+    return bool(libraries)
+
+
+def one_compute_thread() -> None:
+    """One torch thread and one OpenBLAS thread: CPU ranks share the cores one process each. Called in the
+    parent before the ranks are forked, so that they inherit it and start no thread pool of their own."""
+    import torch
+
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    limit_blas_threads(1)
 
 
 @contextlib.contextmanager
 def threads_restored():
-    """Restore torch's and OpenBLAS's thread counts afterwards: rank 0 runs in the caller's process and limits
-    them to one while the other ranks share the cores."""
+    """Restore torch's thread count afterwards: rank 0 runs in the caller's process, limited to one thread
+    while the other ranks share the cores. OpenBLAS stays at one thread: raising it again would start a new
+    pool whose threads spin for a tenth of a second each, on the cores of whatever the caller runs next
+    (``limit_blas_threads(n)`` raises it)."""
     import torch
 
     torch_threads = torch.get_num_threads()
-    blas = _openblas_call("get")
     try:
         yield
     finally:
-        torch.set_num_threads(torch_threads)
-        if blas:
-            limit_blas_threads(max(blas))
+        if torch.get_num_threads() != torch_threads:
+            torch.set_num_threads(torch_threads)
 
 
 def listening_socket():
