@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import typer
@@ -75,8 +76,16 @@ def build_app() -> typer.Typer:
     return app
 
 
+def one_openblas_thread() -> None:
+    """numpy's and scipy's OpenBLAS start a thread pool per core when they load, and its threads spin at full
+    speed for about a tenth of a second each (0.2 s of CPU on every command here); nothing trackbench does is a
+    BLAS call big enough to use them (the neural models run on torch's own MKL). A value the user set wins."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors become one line on stderr and exit code 2, never a traceback."""
+    one_openblas_thread()  # before any command imports numpy
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     app = build_app()
     argv = expand_multi_value_options(list(sys.argv[1:] if argv is None else argv))
