@@ -1,10 +1,10 @@
 """Speed of SOT OPE evaluation: trackbench vs the got10k toolkit on LaSOT test (280 sequences, 685k frames) x 5
 seeded tracker outputs, the same files, in the same run.
 
-Both sides do the same work: read the ground truth and every result file, then score. trackbench does it as
-``trackbench eval --task sot`` does (ground truth read once, the compiled parser and OPE kernels, the next
-tracker's files read on a thread while the current one is scored); got10k's ``report`` reads each sequence's
-ground truth again for every tracker, as its code does.
+Both sides do the same work: read the ground truth and every result file, then score. trackbench runs the
+computation of ``trackbench eval --task sot`` itself (ground truth read once, the compiled parser and OPE kernels,
+the next tracker's files read on a thread while the current one is scored, Python's garbage collector paused);
+got10k's ``report`` reads each sequence's ground truth again for every tracker, as its code does.
 
 The oracle is got10k 0.1.3's OPE report (``ExperimentUAV123.report``: the OTB rule with frames whose ground truth
 has a NaN left out, which is what got10k master's ``ExperimentLaSOT`` does for success and precision) reading the
@@ -32,7 +32,7 @@ sys.path.insert(0, str(REPO))
 from trackbench.formats.sot_groundtruth import load_sot_groundtruth  # noqa: E402
 from trackbench.metrics.sot_evaluate import evaluate_tracker  # noqa: E402
 from trackbench.metrics.sot_protocols import PROTOCOLS, GroundTruthStack  # noqa: E402
-from trackbench.metrics.sot_results import iter_tracker_results, load_tracker_results  # noqa: E402
+from trackbench.metrics.sot_results import load_tracker_results  # noqa: E402
 from trackbench.metrics.sot_plots import write_ope_plots  # noqa: E402
 from trackbench.metrics.sot_synthetic import perturb_boxes_xywh  # noqa: E402
 
@@ -47,20 +47,23 @@ _cpu: dict[str, list[float]] = {}  # CPU seconds (all threads) per timed run
 
 
 def ours(gt_root: Path, results_root: Path, names: list[str], convention: str) -> tuple[float, dict]:
-    """Wall seconds and results of what ``trackbench eval --task sot --protocol lasot`` does: read the ground
-    truth (once), read every tracker's files and score them. (CPU seconds of all threads: ``_cpu["ours"]``.)"""
+    """Wall seconds and per-tracker results of ``trackbench eval --task sot --protocol lasot --convention ...``
+    over the trackers' folders: the CLI's own computation (``trackbench.cli.eval_sot.compute``: ground truth
+    read once, the next tracker's files read while the current one is scored), without printing the table.
+    (CPU seconds of all threads: ``_cpu["ours-<convention>"]``.)"""
+    from trackbench.cli.eval import EvalOptions, Task
+    from trackbench.cli.eval_sot import compute
+    from trackbench.cli.options import OutputFormat
+
+    options = EvalOptions(task=Task.sot, gt=gt_root, results=[results_root / n for n in names], benchmark=None,
+                          split=None, seqmap=None, sequences=None, metrics=None, protocol="lasot",
+                          convention=convention, workers=None, out=None, format=OutputFormat.json, plots=False,
+                          allow_missing=False, tracker_names=list(names))
     start = time.perf_counter()
     cpu = time.process_time()
-    gts = load_sot_groundtruth(gt_root)
-    stack = GroundTruthStack(gts)  # the ground truth concatenated once for all trackers, as the CLI does
-    protocol = PROTOCOLS["lasot"]
-    out = {}
-    # as `trackbench eval --task sot` does: the next tracker's files are read while the current one is scored
-    loaded = iter_tracker_results([(n, results_root / n) for n in names], gts, False, False)
-    for name, res in zip(names, loaded):
-        out[name] = evaluate_tracker(protocol, convention, gts, res, stack=stack)
+    record = compute(options)
     _cpu.setdefault(f"ours-{convention}", []).append(time.process_time() - cpu)
-    return time.perf_counter() - start, out
+    return time.perf_counter() - start, record["trackers"]
 
 
 def run_got10k(gt_root: Path, results_root: Path, report_root: Path, names: list[str], seq_names: list[str],

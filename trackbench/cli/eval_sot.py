@@ -15,6 +15,7 @@ from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar
 from trackbench.errors import TrackbenchError
 from trackbench.formats.sot_groundtruth import load_sot_groundtruth, require_published
+from trackbench.gc_pause import collections_paused
 from trackbench.metrics.sot_evaluate import evaluate_tracker
 from trackbench.metrics.sot_plots import write_eao_plot, write_got10k_plot, write_ope_plots
 from trackbench.metrics.sot_protocols import OFFICIAL, GroundTruthStack, get_protocol
@@ -31,6 +32,11 @@ _COLUMNS = {
 
 def compute(options: EvalOptions) -> dict:
     """The JSON record: ``{"protocol", "convention", "trackers": {name: {...}}, "missing": {...}}``."""
+    with collections_paused():  # thousands of small result dicts; a collection would rescan every object alive
+        return _compute(options)
+
+
+def _compute(options: EvalOptions) -> dict:
     protocol = get_protocol(options.protocol)
     convention = options.convention or OFFICIAL
     protocol.convention(convention)  # validates the name
