@@ -30,39 +30,41 @@ import torch
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.models.siamrpn import SiamRpnPlusPlus
 
-# (MMTracking regex, trackbench template) — applied in order, first match wins.
-_KEY_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), template)
-    for pattern, template in (
-        (r"^backbone\.(.+)$", r"backbone.\1"),
-        (r"^neck\.convs\.(\d+)\.(conv\.weight|bn\.\w+)$", r"adjust.\1.\2"),
-        (r"^head\.(cls|reg)_heads\.(\d+)\.kernel_convs\.(conv\.weight|bn\.\w+)$", r"rpn.\1.\2.template_conv.\3"),
-        (r"^head\.(cls|reg)_heads\.(\d+)\.search_convs\.(conv\.weight|bn\.\w+)$", r"rpn.\1.\2.search_conv.\3"),
-        (r"^head\.(cls|reg)_heads\.(\d+)\.head_convs\.0\.(conv\.weight|bn\.\w+)$", r"rpn.\1.\2.fuse.\3"),
-        (r"^head\.(cls|reg)_heads\.(\d+)\.head_convs\.1\.conv\.(weight|bias)$", r"rpn.\1.\2.out.\3"),
-        (r"^head\.(cls|reg)_weight$", r"rpn.\1_weight"),
-    )
+# The names on both sides, one pair per row of the table above. ``{field}`` stands for a part copied across:
+_FIELDS = {"rest": r".+", "i": r"\d+", "b": r"cls|reg", "p": r"conv\.weight|bn\.\w+", "wb": r"weight|bias"}
+_NAME_PAIRS = (  # (MMTracking, trackbench)
+    ("backbone.{rest}", "backbone.{rest}"),
+    ("neck.convs.{i}.{p}", "adjust.{i}.{p}"),
+    ("head.{b}_heads.{i}.kernel_convs.{p}", "rpn.{b}.{i}.template_conv.{p}"),
+    ("head.{b}_heads.{i}.search_convs.{p}", "rpn.{b}.{i}.search_conv.{p}"),
+    ("head.{b}_heads.{i}.head_convs.0.{p}", "rpn.{b}.{i}.fuse.{p}"),
+    ("head.{b}_heads.{i}.head_convs.1.conv.{wb}", "rpn.{b}.{i}.out.{wb}"),
+    ("head.{b}_weight", "rpn.{b}_weight"),
 )
 
-# The inverse direction, for writing our weights under MMTracking's names (tests, exports).
-_INVERSE_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), template)
-    for pattern, template in (
-        (r"^backbone\.(.+)$", r"backbone.\1"),
-        (r"^adjust\.(\d+)\.(conv\.weight|bn\.\w+)$", r"neck.convs.\1.\2"),
-        (r"^rpn\.(cls|reg)\.(\d+)\.template_conv\.(conv\.weight|bn\.\w+)$", r"head.\1_heads.\2.kernel_convs.\3"),
-        (r"^rpn\.(cls|reg)\.(\d+)\.search_conv\.(conv\.weight|bn\.\w+)$", r"head.\1_heads.\2.search_convs.\3"),
-        (r"^rpn\.(cls|reg)\.(\d+)\.fuse\.(conv\.weight|bn\.\w+)$", r"head.\1_heads.\2.head_convs.0.\3"),
-        (r"^rpn\.(cls|reg)\.(\d+)\.out\.(weight|bias)$", r"head.\1_heads.\2.head_convs.1.conv.\3"),
-        (r"^rpn\.(cls|reg)_weight$", r"head.\1_weight"),
-    )
-)
+
+def _pattern(name: str) -> re.Pattern[str]:
+    """``neck.convs.{i}.{p}`` -> a regex matching the whole key, each field a named group."""
+    parts = re.split(r"\{(\w+)\}", name)  # literal, field, literal, field, ...
+    regex = "".join(re.escape(part) if k % 2 == 0 else f"(?P<{part}>{_FIELDS[part]})" for k, part in enumerate(parts))
+    return re.compile(f"^{regex}$")
+
+
+def _rules(to_trackbench: bool) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """(source regex, target template) per pair, in table order (first match wins)."""
+    return tuple((_pattern(theirs if to_trackbench else ours), ours if to_trackbench else theirs)
+                 for theirs, ours in _NAME_PAIRS)
+
+
+_KEY_RULES = _rules(to_trackbench=True)
+_INVERSE_RULES = _rules(to_trackbench=False)  # our weights under MMTracking's names (tests, exports)
 
 
 def _apply(rules, key: str) -> str | None:
     for pattern, template in rules:
-        if pattern.match(key):
-            return pattern.sub(template, key)
+        match = pattern.match(key)
+        if match:
+            return template.format(**match.groupdict())
     return None
 
 
