@@ -17,7 +17,7 @@ from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
 from trackbench.converters.sot_common import (
     add_sot_boxes,
     contiguous_frames,
-    frame_records,
+    folder_frame_records,
     parse_meta_ini,
     read_boxes_xywh,
     read_int_flags,
@@ -67,8 +67,7 @@ def load_got10k(task: VideoTask) -> VideoRecord:
     is_test = params["split"] == "test"
     if not is_test and len(boxes) != n:
         raise InputFileError(gt, f"expected {n} rows (one per frame in {seq_dir}), got {len(boxes)}")
-    prefix = seq_dir.relative_to(root).as_posix()
-    width, height, frames = frame_records(root, [f"{prefix}/{name}" for name in names], params["check_sizes"])
+    width, height, frames = folder_frame_records(root, seq_dir, names, params["check_sizes"])
     video = VideoRecord(task.name, width, height, frames)
     absent = None
     if not is_test:

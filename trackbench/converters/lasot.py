@@ -19,8 +19,8 @@ from trackbench.converters import sot_tables
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
 from trackbench.converters.sot_common import (
     add_sot_boxes,
+    folder_frame_records,
     frame_files,
-    frame_records,
     read_boxes_xywh,
     read_int_flags,
     read_text,
@@ -79,8 +79,7 @@ def load_lasot(task: VideoTask) -> VideoRecord:
         raise TrackbenchError(f"{gt_path}: no boxes")
     img_dir = seq_dir / "img"
     names = frame_files(img_dir, 1, n, gt_path)
-    prefix = img_dir.relative_to(root).as_posix()
-    width, height, frames = frame_records(root, [f"{prefix}/{name}" for name in names], task.params["check_sizes"])
+    width, height, frames = folder_frame_records(root, img_dir, names, task.params["check_sizes"])
     occlusion = read_int_flags(seq_dir / "full_occlusion.txt", n)
     out_of_view = read_int_flags(seq_dir / "out_of_view.txt", n)
     for frame, occ, oov in zip(frames, occlusion, out_of_view):

@@ -18,7 +18,7 @@ from typing import Any
 from trackbench.cocovid.schema import Category, Skip, VideoRecord
 from trackbench.converters import sot_tables
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
-from trackbench.converters.sot_common import add_sot_boxes, frame_files, frame_records, read_boxes_xywh
+from trackbench.converters.sot_common import add_sot_boxes, folder_frame_records, frame_files, read_boxes_xywh
 from trackbench.errors import InputFileError, TrackbenchError
 
 
@@ -63,8 +63,7 @@ def load_otb(task: VideoTask) -> VideoRecord:
         raise InputFileError(gt, f"expected {expected}, got {len(boxes)}")
     img_dir = Path(params["img_dir"])
     names = frame_files(img_dir, start, end, gt)
-    prefix = img_dir.relative_to(root).as_posix()
-    width, height, frames = frame_records(root, [f"{prefix}/{n}" for n in names], params["check_sizes"])
+    width, height, frames = folder_frame_records(root, img_dir, names, params["check_sizes"])
     video = VideoRecord(task.name, width, height, frames,
                         extra={"attributes": params["attributes"], "source_start_frame": start})
     add_sot_boxes(video, boxes, gt, first_line=first_line)

@@ -222,6 +222,14 @@ def frame_records(root: str | Path, file_names: Sequence[str], check_sizes: bool
     return width, height, frames
 
 
+def folder_frame_records(root: str | Path, folder: str | Path, names: Sequence[str],
+                         check_sizes: bool) -> tuple[int, int, list[FrameRecord]]:
+    """``frame_records`` of the frame files ``names`` in ``folder`` (a folder inside ``root``), each named
+    relative to ``root`` as CocoVID's ``file_name`` is."""
+    prefix = Path(folder).relative_to(root).as_posix()
+    return frame_records(root, [f"{prefix}/{name}" for name in names], check_sizes)
+
+
 def box_states(boxes: np.ndarray, absent_flags: Sequence[bool] | None = None) -> tuple[np.ndarray, ...]:
     """Per row of an (N, 4) x,y,w,h table: (annotated, absent, reported) boolean arrays following the module's
     rules; ``absent_flags`` are the benchmark's own per-frame absent flags, if it has any."""

@@ -16,7 +16,7 @@ from typing import Any
 from trackbench.cocovid.schema import Category, Skip, VideoRecord
 from trackbench.converters import sot_tables
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
-from trackbench.converters.sot_common import add_sot_boxes, contiguous_frames, frame_records, read_boxes_xywh
+from trackbench.converters.sot_common import add_sot_boxes, contiguous_frames, folder_frame_records, read_boxes_xywh
 from trackbench.errors import InputFileError, TrackbenchError
 
 SPLIT_CHUNKS = {"train": sot_tables.TRACKINGNET_TRAIN_CHUNKS, "test": ("TEST",)}
@@ -91,8 +91,7 @@ def load_trackingnet(task: VideoTask) -> VideoRecord:
         raise InputFileError(anno, "no box (expected at least the first frame's)")
     if not params["test"] and len(boxes) != len(names):
         raise InputFileError(anno, f"expected {len(names)} rows (one per frame in {frames_dir}), got {len(boxes)}")
-    prefix = frames_dir.relative_to(root).as_posix()
-    width, height, frames = frame_records(root, [f"{prefix}/{n}" for n in names], params["check_sizes"])
+    width, height, frames = folder_frame_records(root, frames_dir, names, params["check_sizes"])
     video = VideoRecord(task.name, width, height, frames, extra={"chunk": params["chunk"]})
     add_sot_boxes(video, boxes, anno)
     return video

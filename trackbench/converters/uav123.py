@@ -16,7 +16,7 @@ from typing import Any
 from trackbench.cocovid.schema import Category, Skip, VideoRecord
 from trackbench.converters import sot_tables
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
-from trackbench.converters.sot_common import add_sot_boxes, frame_files, frame_records, read_boxes_xywh
+from trackbench.converters.sot_common import add_sot_boxes, folder_frame_records, frame_files, read_boxes_xywh
 from trackbench.errors import InputFileError, TrackbenchError
 
 
@@ -65,8 +65,7 @@ def load_uav(task: VideoTask) -> VideoRecord:
                                    f"got {len(boxes)}")
     frames_dir = Path(params["frames_dir"])
     names = frame_files(frames_dir, start, end, anno)
-    prefix = frames_dir.relative_to(root).as_posix()
-    width, height, frames = frame_records(root, [f"{prefix}/{n}" for n in names], params["check_sizes"])
+    width, height, frames = folder_frame_records(root, frames_dir, names, params["check_sizes"])
     video = VideoRecord(task.name, width, height, frames,
                         extra={"source_video": params["folder"], "source_start_frame": start})
     add_sot_boxes(video, boxes, anno)
