@@ -267,6 +267,24 @@ static int get_boxes(PyObject *obj, Py_buffer *view, const char *what)
     return 0;
 }
 
+/* pred and gt as (N, 4) float64 buffers with the same N: both acquired (0), or neither (-1, a Python error). */
+static int get_box_pair(PyObject *pred_obj, PyObject *gt_obj, Py_buffer *pred, Py_buffer *gt, const char *who)
+{
+    if (get_boxes(pred_obj, pred, "pred") < 0)
+        return -1;
+    if (get_boxes(gt_obj, gt, "gt") < 0) {
+        PyBuffer_Release(pred);
+        return -1;
+    }
+    if (pred->len != gt->len) {
+        PyErr_Format(PyExc_ValueError, "%s: pred and gt must have the same number of boxes", who);
+        PyBuffer_Release(pred);
+        PyBuffer_Release(gt);
+        return -1;
+    }
+    return 0;
+}
+
 static PyObject *frame_errors_xywh(PyObject *self, PyObject *args)
 {
     PyObject *pred_obj, *gt_obj;
@@ -278,16 +296,8 @@ static PyObject *frame_errors_xywh(PyObject *self, PyObject *args)
     (void)self;
     if (!PyArg_ParseTuple(args, "OOpp:frame_errors_xywh", &pred_obj, &gt_obj, &inclusive, &clamp_size))
         return NULL;
-    if (get_boxes(pred_obj, &pred, "pred") < 0)
+    if (get_box_pair(pred_obj, gt_obj, &pred, &gt, "frame_errors_xywh") < 0)
         return NULL;
-    if (get_boxes(gt_obj, &gt, "gt") < 0) {
-        PyBuffer_Release(&pred);
-        return NULL;
-    }
-    if (pred.len != gt.len) {
-        PyErr_SetString(PyExc_ValueError, "pred and gt must have the same number of boxes");
-        goto fail;
-    }
     n = pred.len / 32;
     ov = PyByteArray_FromStringAndSize(NULL, n * 8);
     ce = PyByteArray_FromStringAndSize(NULL, n * 8);
@@ -547,16 +557,12 @@ static PyObject *ope_counts(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOy*ppppy*y*y*:ope_counts", &pred_obj, &gt_obj, &lengths, &inclusive,
                           &clamp_size, &first_is_gt, &skip_nan_gt, &thr[0], &thr[1], &thr[2]))
         return NULL;
-    if (get_boxes(pred_obj, &pred, "pred") < 0)
+    if (get_box_pair(pred_obj, gt_obj, &pred, &gt, "ope_counts") < 0)
         goto release_args;
-    if (get_boxes(gt_obj, &gt, "gt") < 0) {
-        PyBuffer_Release(&pred);
-        goto release_args;
-    }
     n = gt.len / 32;
     n_seq = lengths.len / 8;
     total = lengths_total(&lengths, 0);
-    if (pred.len != gt.len || lengths.len % 8 || total != n) {
+    if (lengths.len % 8 || total != n) {
         PyErr_SetString(PyExc_ValueError, "ope_counts: pred and gt must be (N, 4) and the sequence lengths sum to N");
         goto release;
     }
@@ -628,16 +634,12 @@ static PyObject *lasot_counts(PyObject *self, PyObject *args)
     if (!PyArg_ParseTuple(args, "OOy*y*y*y*y*:lasot_counts", &pred_obj, &gt_obj, &absent, &lengths, &thr[0],
                           &thr[1], &thr[2]))
         return NULL;
-    if (get_boxes(pred_obj, &pred, "pred") < 0)
+    if (get_box_pair(pred_obj, gt_obj, &pred, &gt, "lasot_counts") < 0)
         goto release_args;
-    if (get_boxes(gt_obj, &gt, "gt") < 0) {
-        PyBuffer_Release(&pred);
-        goto release_args;
-    }
     n = gt.len / 32;
     n_seq = lengths.len / 8;
     total = lengths_total(&lengths, 1); /* every sequence has a first frame */
-    if (pred.len != gt.len || lengths.len % 8 || total != n || absent.len != n) {
+    if (lengths.len % 8 || total != n || absent.len != n) {
         PyErr_SetString(PyExc_ValueError, "lasot_counts: pred and gt (N, 4), absent (N bytes) and sequence "
                                           "lengths (>= 1) summing to N expected");
         goto release;
