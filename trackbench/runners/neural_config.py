@@ -16,11 +16,9 @@ CACHE_FOLDER = "cache"  # --cache-only writes <out>/cache/<video>.npz
 
 
 @dataclass(frozen=True)
-class QDTrackMethodConfig(QuasiDenseTrackerConfig):
-    """``trackbench run qdtrack``: the tracker's published thresholds (inherited from
-    :class:`QuasiDenseTrackerConfig`, MMTracking's qdtrack MOT17 config), the test scale, and how to run.
-    ``cache_only`` writes detections + embeddings to ``cache_dir`` and skips tracking (the results then hold the
-    detections, id -1, as MOTChallenge det rows)."""
+class NeuralRunOptions:
+    """What every neural method takes besides its own parameters: the test scale, mixed precision, the
+    detection cache (``cache_only`` fills ``cache_dir`` and skips tracking) and batching."""
 
     scale: int = 1088
     amp: bool = False
@@ -28,6 +26,13 @@ class QDTrackMethodConfig(QuasiDenseTrackerConfig):
     cache_dir: str = ""
     batch_size: int = 1
     loader_workers: int = 2
+
+
+@dataclass(frozen=True)
+class QDTrackMethodConfig(NeuralRunOptions, QuasiDenseTrackerConfig):
+    """``trackbench run qdtrack``: the tracker's published thresholds (inherited from
+    :class:`QuasiDenseTrackerConfig`, MMTracking's qdtrack MOT17 config; listed first) and the run options. With
+    ``cache_only`` the results hold the detections, id -1, as MOTChallenge det rows."""
 
     def tracker_config(self) -> QuasiDenseTrackerConfig:
         names = {f.name for f in dataclasses.fields(QuasiDenseTrackerConfig)}
@@ -35,19 +40,13 @@ class QDTrackMethodConfig(QuasiDenseTrackerConfig):
 
 
 @dataclass(frozen=True)
-class DetectorReIDMethodConfig:
+class DetectorReIDMethodConfig(NeuralRunOptions):
     """``trackbench run faster_rcnn_reid``: MMTracking's MOT17 Faster R-CNN (``--checkpoint``) and, when
     ``reid_checkpoint`` is set, DeepSORT's ReID embeddings of every detection, written to ``cache_dir``."""
 
     requires_cache_only: ClassVar[bool] = True
 
     reid_checkpoint: str = ""
-    scale: int = 1088
-    amp: bool = False
-    cache_only: bool = False
-    cache_dir: str = ""
-    batch_size: int = 1
-    loader_workers: int = 2
     reid_batch_size: int = 64
 
 
