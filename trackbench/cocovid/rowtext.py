@@ -7,8 +7,9 @@ value, booleans as ``true``/``false``), the unused slot bytes are NUL, and one `
 NULs out, giving exactly the text of ``sep.join(fmt % row for row in rows)``.
 
 Specifiers: ``%d`` (integer column; floats truncated as ``%d`` does), ``%r`` (float column: Python's shortest
-round-trip ``repr``; integer columns as ``%d``), ``%s`` (bool column: ``true``/``false`` as JSON writes them;
-numbers as ``str``), ``%%``.
+round-trip ``repr``; integer columns as ``%d``), ``%.Nf`` (fixed decimals, exactly as Python rounds them),
+``%.Ng`` (Python's ``%g``), ``%s`` (bool column: ``true``/``false`` as JSON writes them; numbers as ``str``; a bytes
+column (numpy ``S``) as its bytes), ``%%``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-_SPEC = re.compile(r"%[%drs]|%")
+_SPEC = re.compile(r"%\.\d+[fg]|%[%drs]|%")
 _ROWS_PER_BLOCK = 1 << 15  # bounds the byte matrix to a few MB whatever the table size
 _MAX_PLACES = 7
 _BOOL_TEXT = np.frombuffer(b"false" + b"true\0", dtype=np.uint8).reshape(2, 5)
@@ -64,7 +65,7 @@ def _layout(fmt: str) -> list[tuple[bool, object]]:
         if text:
             out.append((False, text.encode("utf-8")))
             text = ""
-        out.append((True, token[1]))
+        out.append((True, token[1:]))  # "d", "r", "s", or ".3f", ".6g"
     text += fmt[last:]
     if text:
         out.append((False, text.encode("utf-8")))
@@ -104,6 +105,14 @@ def _render_block(layout: list[tuple[bool, object]], columns: list[np.ndarray], 
 
 
 def _column_piece(letter: str, values: np.ndarray) -> np.ndarray | _Digits:
+    if letter.startswith("."):  # %.Nf / %.Ng of a number column
+        if letter.endswith("f"):
+            return _fixed_block(values.astype(np.float64), int(letter[1:-1]))
+        return _format_table_block(values.astype(np.float64), "%" + letter)
+    if values.dtype.kind == "S":
+        if letter != "s":
+            raise ValueError(f"a bytes column takes %s, not %{letter}")
+        return values.view(np.uint8).reshape(len(values), values.dtype.itemsize)  # NUL padding is squeezed out
     if values.dtype == bool:
         if letter == "s":
             return _BOOL_TEXT[values.astype(np.intp)]
@@ -204,7 +213,41 @@ def _short_at(values: np.ndarray, magnitude: np.ndarray, usable: np.ndarray, pla
 
 def _repr_table_block(values: np.ndarray) -> np.ndarray:
     """``repr`` of each distinct value (by bit pattern, so -0.0 stays "-0.0"), spread to the rows."""
+    return _format_table_block(values, None)
+
+
+def _format_table_block(values: np.ndarray, fmt: str | None) -> np.ndarray:
+    """``fmt % v`` (``repr(v)`` when ``fmt`` is None) of each distinct value, by bit pattern, spread to the rows."""
     bits, inverse = np.unique(values.view(np.int64), return_inverse=True)
-    texts = np.array([repr(v) for v in bits.view(np.float64).tolist()], dtype="S")
+    floats = bits.view(np.float64).tolist()
+    texts = np.array([repr(v) for v in floats] if fmt is None else [fmt % v for v in floats], dtype="S")
     table = texts.view(np.uint8).reshape(len(texts), texts.dtype.itemsize)
     return table[inverse.reshape(-1)]
+
+
+def _fixed_block(values: np.ndarray, places: int) -> np.ndarray:
+    """``"%.{places}f" % v`` of a float column. Python rounds the exact binary value half to even; so does
+    ``rint`` of ``|v| * 10**places`` wherever no half-way point lies within that product's rounding error
+    (at most ``2**-53`` of it), which is every value but near-ties: those, NaN, inf and huge values go through
+    Python's formatting of each distinct value. The sign is the value's own (``-0.0001`` gives ``-0.000``)."""
+    n = len(values)
+    scale = 10.0 ** places  # exact up to 10**22
+    with np.errstate(over="ignore", invalid="ignore"):
+        scaled = np.abs(values) * scale
+        rounded = np.rint(scaled)
+        ok = (scaled < 2.0 ** 52) & (np.abs(np.abs(scaled - rounded) - 0.5) > scaled * 2.0 ** -52)
+    digits = np.where(ok, rounded, 0.0).astype(np.int64)
+    whole = digits // (10 ** places)
+    parts = [np.where(np.signbit(values), 45, 0).astype(np.uint8)[:, None], _int_block(whole)]
+    if places:
+        parts.append(np.full((n, 1), 46, dtype=np.uint8))
+        parts.append(_int_block(digits - whole * 10 ** places + 10 ** places)[:, 1:])  # zero-padded
+    block = np.concatenate(parts, axis=1)
+    if not ok.all():
+        rest = np.nonzero(~ok)[0]
+        slow = _format_table_block(values[rest], f"%.{places}f")
+        if slow.shape[1] > block.shape[1]:
+            block = np.concatenate([block, np.zeros((n, slow.shape[1] - block.shape[1]), np.uint8)], axis=1)
+        block[rest] = 0
+        block[rest, : slow.shape[1]] = slow
+    return block

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from trackbench.atomic import atomic_open
+from trackbench.cocovid.rowtext import render_rows_bytes
 from trackbench.errors import InputFileError
 from trackbench.native.textparse import parse_table
 
@@ -121,6 +122,10 @@ def _is_number(cell: str) -> bool:
         return False
 
 
+# one tracker result row as MOTChallenge writes it: frame, id, x, y, w, h, score, class, -1, -1
+MOT_RESULT_LINE = "%d,%d,%.3f,%.3f,%.3f,%.3f,%.6g,%d,-1,-1"
+
+
 def write_mot_txt(
     path: str | Path,
     frames: np.ndarray,
@@ -138,9 +143,7 @@ def write_mot_txt(
     scores = np.ones(n) if scores is None else np.asarray(scores, dtype=np.float64)
     classes = -np.ones(n, dtype=np.int64) if classes is None else np.asarray(classes, dtype=np.int64)
     order = np.lexsort((ids, frames))
-    with atomic_open(path) as handle:
-        for i in order:
-            x, y, w, h = boxes[i]
-            handle.write(
-                f"{frames[i]},{ids[i]},{x:.3f},{y:.3f},{w:.3f},{h:.3f},{scores[i]:.6g},{classes[i]},-1,-1\n"
-            )
+    columns = [frames[order], ids[order], *boxes[order].T, scores[order], classes[order]]
+    text = render_rows_bytes(MOT_RESULT_LINE, columns, sep="\n") + (b"\n" if n else b"")
+    with atomic_open(path, "wb") as handle:
+        handle.write(text)

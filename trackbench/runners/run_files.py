@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from trackbench.atomic import write_json_atomic
+from trackbench.cocovid.rowtext import render_rows
 from trackbench.errors import InputFileError
 from trackbench.runners.config import config_to_dict
 from trackbench.runners.dataset import Dataset, VideoInput
@@ -115,17 +116,17 @@ def _records_json(video: VideoInput, rows: np.ndarray) -> str:
         return ""
     frames = rows[:, 0].astype(np.int64)
     if video.image_ids:
-        image_of = dict(zip(video.frame_numbers.tolist(), (str(i) for i in video.image_ids)))
-        image_str = [image_of.get(f, "null") for f in frames.tolist()]
+        image_of = dict(zip(video.frame_numbers.tolist(), (str(i).encode() for i in video.image_ids)))
+        image_text = np.array([image_of.get(f, b"null") for f in frames.tolist()], dtype="S")
     else:
-        image_str = ["null"] * len(rows)
+        image_text = np.full(len(rows), b"null", dtype="S4")
     classes = rows[:, 7].astype(np.int64)
-    category_str = [str(c) if c >= 0 else "null" for c in classes.tolist()]
+    category_text = np.where(classes >= 0, classes.astype("S20"), b"null")
     head = f'{{"video":{json.dumps(video.name)},"video_id":{json.dumps(video.video_id)},"image_id":'
-    template = head + '%s,"frame_id":%d,"instance_id":%d,"bbox":[%.3f,%.3f,%.3f,%.3f],"score":%.6g,"category_id":%s}'
-    columns = zip(image_str, (frames - 1).tolist(), rows[:, 1].astype(np.int64).tolist(), rows[:, 2].tolist(),
-                  rows[:, 3].tolist(), rows[:, 4].tolist(), rows[:, 5].tolist(), rows[:, 6].tolist(), category_str)
-    return ",\n".join([template % c for c in columns])
+    template = head.replace("%", "%%") + ('%s,"frame_id":%d,"instance_id":%d,"bbox":[%.3f,%.3f,%.3f,%.3f],'
+                                          '"score":%.6g,"category_id":%s}')
+    return render_rows(template, [image_text, frames - 1, rows[:, 1].astype(np.int64), rows[:, 2], rows[:, 3],
+                                  rows[:, 4], rows[:, 5], rows[:, 6], category_text])
 
 
 def write_records_part(out: Path, video: VideoInput, rows: np.ndarray) -> None:
