@@ -63,3 +63,31 @@ def test_empty_and_bad_formats():
         render_rows("%5d", [np.array([1])])
     with pytest.raises(ValueError, match="dtype"):
         render_rows("%s", [np.array(["a"])])
+
+
+def _decimal_edges() -> np.ndarray:
+    """Values at the places where fixed and general formatting round or change form: near-ties of a decimal,
+    decade edges, the switch to an exponent, and their neighbouring doubles."""
+    edges = []
+    for exponent in range(-6, 9):
+        for mantissa in (1.0, 0.9999995, 0.99999950001, 9.999995, 9.9999951, 5.0, 1.0000005, 1.2345675, 0.0625):
+            v = mantissa * 10.0 ** exponent
+            edges += [v, -v, np.nextafter(v, 0), np.nextafter(v, np.inf)]
+    specials = [0.0, -0.0, np.nan, np.inf, -np.inf, -0.0004, 2.0005, 0.0005, 1e20, 5e-324, 999999.5, 4503599627370.4965]
+    return np.array(specials + edges)
+
+
+@pytest.mark.parametrize("fmt", ["%.3f", "%.1f", "%.0f", "%.6g", "%.3g", "%.1g", "%.10g", "%.15g", "%.17g"])
+def test_fixed_and_general_floats_match_percent_formatting(fmt):
+    rng = np.random.default_rng(len(fmt))
+    values = np.concatenate([_decimal_edges(), rng.normal(0, 800, 30000), np.round(rng.uniform(-1e3, 1e3, 20000), 4),
+                             rng.integers(-10**7, 10**7, 20000) / 2000.0, 10.0 ** rng.uniform(-6, 9, 30000), rng.random(20000)])
+    assert render_rows(fmt, [values], sep="\n") == "\n".join(fmt % v for v in values.tolist())
+
+
+def test_bytes_columns_and_numbers_in_one_line():
+    names = np.array([b"null", b"12", b"7"], dtype="S")
+    text = render_rows('{"image_id":%s,"bbox":[%.3f,%.3f],"score":%.6g}', [names, np.array([1.0005, -0.0, 2.5]),
+                                                                         np.array([3, 4, 5]), np.array([0.5, 1e-5, 1.0])])
+    assert text == ('{"image_id":null,"bbox":[1.000,3.000],"score":0.5},\n{"image_id":12,"bbox":[-0.000,4.000],'
+                    '"score":1e-05},\n{"image_id":7,"bbox":[2.500,5.000],"score":1}')

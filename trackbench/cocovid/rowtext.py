@@ -108,7 +108,7 @@ def _column_piece(letter: str, values: np.ndarray) -> np.ndarray | _Digits:
     if letter.startswith("."):  # %.Nf / %.Ng of a number column
         if letter.endswith("f"):
             return _fixed_block(values.astype(np.float64), int(letter[1:-1]))
-        return _format_table_block(values.astype(np.float64), "%" + letter)
+        return _general_block(values.astype(np.float64), int(letter[1:-1]))
     if values.dtype.kind == "S":
         if letter != "s":
             raise ValueError(f"a bytes column takes %s, not %{letter}")
@@ -246,6 +246,51 @@ def _fixed_block(values: np.ndarray, places: int) -> np.ndarray:
     if not ok.all():
         rest = np.nonzero(~ok)[0]
         slow = _format_table_block(values[rest], f"%.{places}f")
+        if slow.shape[1] > block.shape[1]:
+            block = np.concatenate([block, np.zeros((n, slow.shape[1] - block.shape[1]), np.uint8)], axis=1)
+        block[rest] = 0
+        block[rest, : slow.shape[1]] = slow
+    return block
+
+
+_POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles
+
+
+def _general_block(values: np.ndarray, precision: int) -> np.ndarray:
+    """``"%.{precision}g" % v`` of a float column. Where the value is written without an exponent
+    (1e-4 <= |v| < 10**precision) it is ``v`` rounded to ``precision`` significant digits, ``k / 10**d``
+    with ``k`` of exactly ``precision`` digits, as fixed decimals without trailing zeros (nor a bare dot):
+    computed as ``_fixed_block`` does, and checked the same way (the decade of ``v`` and no half-way point
+    within the product's rounding error). Zero, exponent forms, near-ties and decade edges go through Python's
+    formatting of each distinct value."""
+    n = len(values)
+    if not 1 <= precision <= 15:
+        return _format_table_block(values, f"%.{precision}g")
+    magnitude = np.abs(values)
+    low, high = 10 ** (precision - 1), 10 ** precision
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        ok = (magnitude >= 1e-4) & (magnitude < float(high))  # NaN is not
+        decade = np.where(ok, np.floor(np.log10(np.where(ok, magnitude, 1.0))), 0.0).astype(np.int64)
+        decimals = np.clip(precision - 1 - decade, 0, 22)
+        scaled = magnitude * _POW10[decimals]
+        rounded = np.rint(scaled)
+        ok &= (scaled > low * (1 + 2.0 ** -50)) & (rounded < high)  # the decade guessed right, no carry past it
+        ok &= np.abs(np.abs(scaled - rounded) - 0.5) > scaled * 2.0 ** -52
+    digits = np.where(ok, rounded, float(low)).astype(np.int64)
+    decimals = np.where(ok, decimals, 0)  # the other rows are written by Python below
+    places = int(decimals.max()) if n else 0
+    whole = digits // (10 ** decimals)
+    fraction = (digits - whole * 10 ** decimals) * 10 ** (places - decimals)  # left-aligned in ``places``
+    parts = [np.where(np.signbit(values), 45, 0).astype(np.uint8)[:, None], _int_block(whole)]
+    if places:
+        frac = _int_block(fraction + 10 ** places)[:, 1:]
+        kept = np.logical_or.accumulate(frac[:, ::-1] != 48, axis=1)[:, ::-1]  # up to the last nonzero digit
+        parts.append(np.where(fraction > 0, 46, 0).astype(np.uint8)[:, None])
+        parts.append(np.where(kept, frac, 0).astype(np.uint8))
+    block = np.concatenate(parts, axis=1)
+    if not ok.all():
+        rest = np.nonzero(~ok)[0]
+        slow = _format_table_block(values[rest], f"%.{precision}g")
         if slow.shape[1] > block.shape[1]:
             block = np.concatenate([block, np.zeros((n, slow.shape[1] - block.shape[1]), np.uint8)], axis=1)
         block[rest] = 0
