@@ -191,14 +191,7 @@ def _float_repr_block(values: np.ndarray) -> np.ndarray:
     sign = np.where(values < 0, 45, 0).astype(np.uint8)[:, None]
     dot = np.full((n, 1), 46, dtype=np.uint8)
     block = np.concatenate([sign, int_part, dot, frac], axis=1)
-    if count < n:
-        rest = np.nonzero(~ok)[0]
-        slow = _repr_table_block(values[rest])
-        if slow.shape[1] > block.shape[1]:
-            block = np.concatenate([block, np.zeros((n, slow.shape[1] - block.shape[1]), np.uint8)], axis=1)
-        block[rest] = 0
-        block[rest, : slow.shape[1]] = slow
-    return block
+    return _python_where_not(ok, block, values, None)
 
 
 def _short_at(values: np.ndarray, magnitude: np.ndarray, usable: np.ndarray, places: int
@@ -209,6 +202,20 @@ def _short_at(values: np.ndarray, magnitude: np.ndarray, usable: np.ndarray, pla
     with np.errstate(over="ignore", invalid="ignore"):  # huge values overflow to inf: simply not short
         scaled = np.round(values * scale)
         return scaled, usable & (magnitude * scale < 2.0 ** 52) & (scaled / scale == values)
+
+
+def _python_where_not(ok: np.ndarray, block: np.ndarray, values: np.ndarray, fmt: str | None) -> np.ndarray:
+    """``block`` (the rows' text from their digits) with the rows where ``ok`` is False written by Python instead
+    (``fmt % v``, or ``repr``), widened when their text is longer."""
+    if ok.all():
+        return block
+    rest = np.nonzero(~ok)[0]
+    slow = _format_table_block(values[rest], fmt)
+    if slow.shape[1] > block.shape[1]:
+        block = np.concatenate([block, np.zeros((len(block), slow.shape[1] - block.shape[1]), np.uint8)], axis=1)
+    block[rest] = 0
+    block[rest, : slow.shape[1]] = slow
+    return block
 
 
 def _repr_table_block(values: np.ndarray) -> np.ndarray:
@@ -242,15 +249,7 @@ def _fixed_block(values: np.ndarray, places: int) -> np.ndarray:
     if places:
         parts.append(np.full((n, 1), 46, dtype=np.uint8))
         parts.append(_int_block(digits - whole * 10 ** places + 10 ** places)[:, 1:])  # zero-padded
-    block = np.concatenate(parts, axis=1)
-    if not ok.all():
-        rest = np.nonzero(~ok)[0]
-        slow = _format_table_block(values[rest], f"%.{places}f")
-        if slow.shape[1] > block.shape[1]:
-            block = np.concatenate([block, np.zeros((n, slow.shape[1] - block.shape[1]), np.uint8)], axis=1)
-        block[rest] = 0
-        block[rest, : slow.shape[1]] = slow
-    return block
+    return _python_where_not(ok, np.concatenate(parts, axis=1), values, f"%.{places}f")
 
 
 _POW10 = np.array([10.0 ** k for k in range(23)])  # exact doubles
@@ -287,12 +286,4 @@ def _general_block(values: np.ndarray, precision: int) -> np.ndarray:
         kept = np.logical_or.accumulate(frac[:, ::-1] != 48, axis=1)[:, ::-1]  # up to the last nonzero digit
         parts.append(np.where(fraction > 0, 46, 0).astype(np.uint8)[:, None])
         parts.append(np.where(kept, frac, 0).astype(np.uint8))
-    block = np.concatenate(parts, axis=1)
-    if not ok.all():
-        rest = np.nonzero(~ok)[0]
-        slow = _format_table_block(values[rest], f"%.{precision}g")
-        if slow.shape[1] > block.shape[1]:
-            block = np.concatenate([block, np.zeros((n, slow.shape[1] - block.shape[1]), np.uint8)], axis=1)
-        block[rest] = 0
-        block[rest, : slow.shape[1]] = slow
-    return block
+    return _python_where_not(ok, np.concatenate(parts, axis=1), values, f"%.{precision}g")
