@@ -182,10 +182,7 @@ def _float_repr_block(values: np.ndarray) -> np.ndarray:
     whole = digits // (10 ** places)
     int_part = _int_block(whole)
     if places:
-        frac = _int_block(digits - whole * 10 ** places + 10 ** places)[:, 1:]  # zero-padded to ``places``
-        trailing = np.logical_or.accumulate(frac[:, ::-1] != 48, axis=1)[:, ::-1]
-        trailing[:, 0] = True
-        frac = np.where(trailing, frac, 0).astype(np.uint8)
+        frac = _trailing_zeros_dropped(_fraction_digits(digits - whole * 10 ** places, places), keep_first=True)
     else:
         frac = np.full((n, 1), 48, dtype=np.uint8)
     sign = np.where(values < 0, 45, 0).astype(np.uint8)[:, None]
@@ -202,6 +199,20 @@ def _short_at(values: np.ndarray, magnitude: np.ndarray, usable: np.ndarray, pla
     with np.errstate(over="ignore", invalid="ignore"):  # huge values overflow to inf: simply not short
         scaled = np.round(values * scale)
         return scaled, usable & (magnitude * scale < 2.0 ** 52) & (scaled / scale == values)
+
+
+def _fraction_digits(fraction: np.ndarray, places: int) -> np.ndarray:
+    """The integers ``0 <= fraction < 10**places`` as exactly ``places`` digit bytes, zero-padded on the left."""
+    return _int_block(fraction + 10 ** places)[:, 1:]
+
+
+def _trailing_zeros_dropped(digits: np.ndarray, keep_first: bool) -> np.ndarray:
+    """Digit bytes with the zeros after each row's last nonzero digit made NUL (squeezed out); ``keep_first``
+    keeps the first digit even when it is a zero (``repr`` writes ``1.0``)."""
+    kept = np.logical_or.accumulate(digits[:, ::-1] != 48, axis=1)[:, ::-1]
+    if keep_first:
+        kept[:, 0] = True
+    return np.where(kept, digits, 0).astype(np.uint8)
 
 
 def _python_where_not(ok: np.ndarray, block: np.ndarray, values: np.ndarray, fmt: str | None) -> np.ndarray:
@@ -248,7 +259,7 @@ def _fixed_block(values: np.ndarray, places: int) -> np.ndarray:
     parts = [np.where(np.signbit(values), 45, 0).astype(np.uint8)[:, None], _int_block(whole)]
     if places:
         parts.append(np.full((n, 1), 46, dtype=np.uint8))
-        parts.append(_int_block(digits - whole * 10 ** places + 10 ** places)[:, 1:])  # zero-padded
+        parts.append(_fraction_digits(digits - whole * 10 ** places, places))
     return _python_where_not(ok, np.concatenate(parts, axis=1), values, f"%.{places}f")
 
 
@@ -282,8 +293,6 @@ def _general_block(values: np.ndarray, precision: int) -> np.ndarray:
     fraction = (digits - whole * 10 ** decimals) * 10 ** (places - decimals)  # left-aligned in ``places``
     parts = [np.where(np.signbit(values), 45, 0).astype(np.uint8)[:, None], _int_block(whole)]
     if places:
-        frac = _int_block(fraction + 10 ** places)[:, 1:]
-        kept = np.logical_or.accumulate(frac[:, ::-1] != 48, axis=1)[:, ::-1]  # up to the last nonzero digit
         parts.append(np.where(fraction > 0, 46, 0).astype(np.uint8)[:, None])
-        parts.append(np.where(kept, frac, 0).astype(np.uint8))
+        parts.append(_trailing_zeros_dropped(_fraction_digits(fraction, places), keep_first=False))
     return _python_where_not(ok, np.concatenate(parts, axis=1), values, f"%.{precision}g")
