@@ -352,7 +352,7 @@ static double *pad_thresholds(const double *thr, Py_ssize_t t, Py_ssize_t *width
     return padded;
 }
 
-/* Thresholds of one curve (padded for rank) and its per-sequence histograms of ranks. */
+/* Thresholds of one curve (padded for rank) and its per-sequence histogram of ranks. */
 typedef struct {
     Py_ssize_t t, width;
     double *padded;   /* for rank(): thresholds, then +inf up to width */
