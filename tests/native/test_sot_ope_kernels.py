@@ -40,6 +40,13 @@ def _awkward_boxes(rng: np.random.Generator, n: int, special_rate: float = 0.03)
     return np.round(pred, 2), np.round(gt, 2)
 
 
+def _assert_same_bits(fused, ref) -> None:
+    """Every curve of two ``OpeCurves`` equal bit for bit."""
+    for name in ("success", "precision", "norm_precision"):
+        a, b = getattr(fused, name), getattr(ref, name)
+        assert np.array_equal(a.view(np.int64), b.view(np.int64)), name
+
+
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
     """Equal values, NaN where NaN (the sign of a zero aside: no threshold comparison sees it)."""
     return bool(np.array_equal(np.asarray(a), np.asarray(b), equal_nan=True))
@@ -143,9 +150,7 @@ def test_fused_got10k_curves_equal_rule_then_counts(seed, drop_nan_gt, simd):
     with np.errstate(all="ignore"):
         fused = got10k_curves_batch(pred, gt, starts, drop_nan_gt, thresholds)
         ref = ope_curves_batch(got10k_rule(pred, gt, starts, drop_nan_gt), thresholds, len(starts))
-    for name in ("success", "precision", "norm_precision"):
-        a, b = getattr(fused, name), getattr(ref, name)
-        assert np.array_equal(a.view(np.int64), b.view(np.int64)), name
+    _assert_same_bits(fused, ref)
 
 
 def test_fused_kernel_with_uneven_thresholds():
@@ -184,6 +189,4 @@ def test_fused_lasot_toolkit_curves_equal_rule_then_counts(seed, simd):
     with np.errstate(all="ignore"):
         fused = lasot_toolkit_curves_batch(pred, gt, absent, starts, thresholds)
         ref = ope_curves_batch(lasot_toolkit_rule(pred, gt, absent, starts), thresholds, len(starts))
-    for name in ("success", "precision", "norm_precision"):
-        a, b = getattr(fused, name), getattr(ref, name)
-        assert np.array_equal(a.view(np.int64), b.view(np.int64)), name
+    _assert_same_bits(fused, ref)
