@@ -219,7 +219,7 @@ def compare(ours: dict, theirs: dict) -> float:
 
 
 def bench_vis(args, root: Path) -> None:
-    from trackbench.metrics.ap_tasks import load_gt, score_results
+    from trackbench.metrics.ap.tasks import load_gt, score_results
 
     rng = np.random.default_rng(0)
     t0 = time.perf_counter()
@@ -261,7 +261,7 @@ def bench_vis(args, root: Path) -> None:
 
 
 def bench_tao(args, root: Path) -> None:
-    from trackbench.metrics.ap_tasks import load_gt, score_results
+    from trackbench.metrics.ap.tasks import load_gt, score_results
 
     rng = np.random.default_rng(1)
     t0 = time.perf_counter()
@@ -317,8 +317,8 @@ def main() -> None:
     _restore_numpy_aliases()
     import trackeval  # noqa: F401  (imports outside the timed parts, both sides)
 
-    import trackbench.metrics.ap_tao  # noqa: F401
-    import trackbench.metrics.ap_vis  # noqa: F401
+    import trackbench.metrics.tao.track_ap  # noqa: F401
+    import trackbench.metrics.ap.vis  # noqa: F401
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         if args.only in (None, "vis"):

@@ -30,11 +30,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from trackbench.formats.sot_groundtruth import load_sot_groundtruth  # noqa: E402
-from trackbench.metrics.sot_evaluate import evaluate_tracker  # noqa: E402
-from trackbench.metrics.sot_protocols import PROTOCOLS, GroundTruthStack  # noqa: E402
-from trackbench.metrics.sot_results import load_tracker_results  # noqa: E402
-from trackbench.metrics.sot_plots import write_ope_plots  # noqa: E402
-from trackbench.metrics.sot_synthetic import perturb_boxes_xywh  # noqa: E402
+from trackbench.metrics.sot.evaluate import evaluate_tracker  # noqa: E402
+from trackbench.metrics.sot.protocols import PROTOCOLS, GroundTruthStack  # noqa: E402
+from trackbench.metrics.sot.results import load_tracker_results  # noqa: E402
+from trackbench.metrics.sot.plots import write_ope_plots  # noqa: E402
+from trackbench.metrics.sot.synthetic import perturb_boxes_xywh  # noqa: E402
 
 
 def restore_numpy_aliases() -> None:

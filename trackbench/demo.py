@@ -54,8 +54,8 @@ def run_demo(out: Path, workers: int = 1, stage: Callable[[str], None] | None = 
     from trackbench.converters.engine import run_conversion
     from trackbench.converters.registry import get_converter
     from trackbench.leaderboard import build_leaderboard, write_leaderboard
-    from trackbench.metrics.mot_benchmarks import get_rules
-    from trackbench.metrics.mot_eval import evaluate_mot, families_for, flat_fields
+    from trackbench.metrics.mot.benchmarks.motchallenge import get_rules
+    from trackbench.metrics.mot.evaluate import evaluate_mot, families_for, flat_fields
     from trackbench.results_store import load_store, make_record, write_record
     from trackbench.runners.launch import RunRequest, launch
 

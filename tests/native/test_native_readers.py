@@ -15,7 +15,7 @@ import trackbench.formats.motchallenge as motchallenge
 import trackbench.formats.sot_txt as sot_txt
 from trackbench.errors import InputFileError
 from trackbench.formats.sot_groundtruth import SotGroundTruth
-from trackbench.metrics.sot_results import iter_tracker_results, load_tracker_results
+from trackbench.metrics.sot.results import iter_tracker_results, load_tracker_results
 from trackbench.native.textparse import read_tables_into
 
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trackbench.metrics.box_overlap import center_errors_xywh_batch, iou_xywh_batch, iou_xywh_inclusive_batch
-from trackbench.metrics.sot_evaluate import _row_means
-from trackbench.metrics.sot_ope import (
+from trackbench.metrics.sot.box_overlap import center_errors_xywh_batch, iou_xywh_batch, iou_xywh_inclusive_batch
+from trackbench.metrics.sot.evaluate import _row_means
+from trackbench.metrics.sot.ope import (
     GOT10K_THRESHOLDS,
     LASOT_TOOLKIT_THRESHOLDS,
     MMTRACKING_THRESHOLDS,
@@ -22,7 +22,7 @@ from trackbench.metrics.sot_ope import (
     lasot_toolkit_curves_batch,
     ope_curves_batch,
 )
-from trackbench.metrics.sot_ope_rules import frame_errors_xywh, got10k_rule, lasot_toolkit_rule
+from trackbench.metrics.sot.ope_rules import frame_errors_xywh, got10k_rule, lasot_toolkit_rule
 from trackbench.native import sot_ope
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from trackbench.cocovid.index import load_cocovid
-from trackbench.metrics.sot_ope import OpeThresholds, got10k_frame_errors, ope_curves
-from trackbench.metrics.vot_accuracy_robustness import vottoolkit_sequence_ar
-from trackbench.metrics.vot_overlap import vot_raster_overlap
+from trackbench.metrics.sot.ope import OpeThresholds, got10k_frame_errors, ope_curves
+from trackbench.metrics.vot.accuracy_robustness import vottoolkit_sequence_ar
+from trackbench.metrics.vot.overlap import vot_raster_overlap
 from trackbench.runners.sot.frames import load_sot_sequences
 from trackbench.runners.sot.interface import SotTracker
 from trackbench.runners.sot.ncc import NccTracker

@@ -19,7 +19,7 @@ from trackbench.cli.options import OutputFormat
 from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar
 from trackbench.errors import TrackbenchError
-from trackbench.metrics.ap_tasks import load_gt, resolve_metrics, score_results
+from trackbench.metrics.ap.tasks import load_gt, resolve_metrics, score_results
 
 # columns shown per task (JSON holds everything)
 _COLUMNS = {

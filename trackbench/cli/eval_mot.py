@@ -12,9 +12,9 @@ from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
 from trackbench.cli.tables import rows_to_csv, rows_to_markdown
 from trackbench.errors import TrackbenchError
-from trackbench.metrics import mot_report
-from trackbench.metrics.mot_benchmarks import check_benchmark_name
-from trackbench.metrics.mot_eval import evaluate_mot, families_for
+from trackbench.metrics.mot import report as mot_report
+from trackbench.metrics.mot.benchmarks.motchallenge import check_benchmark_name
+from trackbench.metrics.mot.evaluate import evaluate_mot, families_for
 
 
 def resolve_gt_root(gt: Path, benchmark: str, split: str | None) -> Path:
@@ -48,7 +48,7 @@ def run_eval(options) -> int:
     render_results(results, families, options)
     if options.out is not None:
         from trackbench.results_store import make_record, write_record
-        from trackbench.metrics.mot_eval import flat_fields
+        from trackbench.metrics.mot.evaluate import flat_fields
 
         for result, directory in zip(results, options.results):
             write_record(Path(options.out), make_record(

@@ -13,9 +13,9 @@ from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
 from trackbench.cli.tables import rows_to_csv, rows_to_markdown
 from trackbench.errors import TrackbenchError
-from trackbench.metrics import mot_report
-from trackbench.metrics.mot_cocovid import evaluate_cocovid
-from trackbench.metrics.mot_eval import families_for, flat_fields
+from trackbench.metrics.mot import report as mot_report
+from trackbench.metrics.mot.benchmarks.cocovid import evaluate_cocovid
+from trackbench.metrics.mot.evaluate import families_for, flat_fields
 
 
 def run_eval_cocovid(options) -> int:

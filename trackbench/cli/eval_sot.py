@@ -16,10 +16,10 @@ from trackbench.cli.progress import progress_bar
 from trackbench.errors import TrackbenchError
 from trackbench.formats.sot_groundtruth import load_sot_groundtruth, require_published
 from trackbench.gc_pause import collections_paused
-from trackbench.metrics.sot_evaluate import evaluate_tracker
-from trackbench.metrics.sot_plots import write_eao_plot, write_got10k_plot, write_ope_plots
-from trackbench.metrics.sot_protocols import OFFICIAL, GroundTruthStack, get_protocol
-from trackbench.metrics.sot_results import iter_tracker_results
+from trackbench.metrics.sot.evaluate import evaluate_tracker
+from trackbench.metrics.sot.plots import write_eao_plot, write_got10k_plot, write_ope_plots
+from trackbench.metrics.sot.protocols import OFFICIAL, GroundTruthStack, get_protocol
+from trackbench.metrics.sot.results import iter_tracker_results
 
 # (field, header, scale, digits) per protocol kind, in table order
 _COLUMNS = {

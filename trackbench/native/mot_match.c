@@ -20,7 +20,7 @@
  *     frame's match scores 1000 + IoU), with the same per-frame solver.
  *
  * Arrays come in through the buffer protocol (numpy arrays, C-contiguous, dtypes checked by the Python wrapper in
- * trackbench/metrics/assignment.py). The GIL is released while computing.
+ * trackbench/metrics/mot/assignment.py). The GIL is released while computing.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>

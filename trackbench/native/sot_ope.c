@@ -7,7 +7,7 @@
  *                    [0, 1]); inclusive = 1: the LaSOT toolkit / pytracking ``+1`` pixel IoU (inter / union).
  *     clamp_size = 1: normalized center error divides the center difference by max(1, gt size) (got10k);
  *     clamp_size = 0: divides each center by the gt size, then subtracts (LaSOT toolkit, pytracking).
- *     Every value is the one trackbench.metrics.box_overlap's numpy functions give: the same IEEE operations
+ *     Every value is the one trackbench.metrics.sot.box_overlap's numpy functions give: the same IEEE operations
  *     in the same order (built with -ffp-contract=off, so no fused multiply-add), NaN propagated as numpy's
  *     maximum/minimum/clip do; only the sign of a zero overlap may differ, which no comparison sees.
  *
@@ -28,7 +28,7 @@
  *
  * lasot_counts(pred, gt, absent, lengths, thr_overlap, thr_center, thr_norm_center)
  *     -> (success_counts, precision_counts, norm_precision_counts)
- *     The LaSOT MATLAB toolkit's rule (trackbench.metrics.sot_ope_rules.lasot_toolkit_rule) fused with the
+ *     The LaSOT MATLAB toolkit's rule (trackbench.metrics.sot.ope_rules.lasot_toolkit_rule) fused with the
  *     counts the same way: invalid results repeat the previous one, frame 0 := gt, absent frames (absent: one
  *     byte per frame) left out, ``+1`` pixel IoU and centers divided by the gt size, -1 where the gt has a
  *     non-positive number. The divisor (full sequence length + eps) is the caller's.

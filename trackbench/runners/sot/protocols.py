@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from trackbench.errors import TrackbenchError
-from trackbench.metrics.vot_overlap import vot_raster_overlap
+from trackbench.metrics.vot.overlap import vot_raster_overlap
 from trackbench.runners.sot.frames import SotSequence, read_frame_bgr
 from trackbench.runners.sot.interface import SotTracker
 

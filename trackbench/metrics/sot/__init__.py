@@ -1,0 +1,2 @@
+"""Single-object tracking metrics: OPE success / precision, GOT-10k AO / SR, the protocols naming each
+official tool, and the result readers."""

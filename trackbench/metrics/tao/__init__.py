@@ -1,0 +1,1 @@
+"""TAO: Track AP with TAO's dataset rules, and TETA."""
