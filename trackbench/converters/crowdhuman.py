@@ -14,7 +14,7 @@ from typing import Any
 
 from trackbench.cocovid.schema import AnnotationRecord, Category, FrameRecord, Skip, VideoRecord, check_bbox
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
-from trackbench.converters.imagesize import image_size
+from trackbench.formats.imagesize import image_size
 from trackbench.errors import InputFileError, TrackbenchError
 
 SPLITS = ("train", "val")

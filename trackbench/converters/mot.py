@@ -31,7 +31,7 @@ from trackbench.cocovid.rowtext import render_rows
 from trackbench.cocovid.writer import AnnotationColumns, side_output
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
 from trackbench.converters.discovery import list_subdirs, parse_int, read_ini, require_dir
-from trackbench.converters.imagesize import image_size
+from trackbench.formats.imagesize import image_size
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.formats.motchallenge import read_mot_txt
 

@@ -23,7 +23,7 @@ import numpy as np
 
 from trackbench.cocovid.schema import FrameRecord, Skip, VideoRecord
 from trackbench.cocovid.writer import AnnotationColumns
-from trackbench.converters.imagesize import image_size
+from trackbench.formats.imagesize import image_size
 from trackbench.errors import InputFileError, TrackbenchError
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp"})

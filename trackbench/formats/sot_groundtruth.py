@@ -239,7 +239,7 @@ def _find_sequence_dirs(root: Path) -> list[Path]:
 
 
 def _first_image_size(folder: Path) -> tuple[int, int] | None:
-    from trackbench.converters.imagesize import image_size
+    from trackbench.formats.imagesize import image_size
 
     for sub in (folder / "color", folder / "img", folder):
         if sub.is_dir():

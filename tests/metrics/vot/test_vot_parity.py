@@ -37,7 +37,7 @@ def _bbox(poly):
 @pytest.fixture(scope="module")
 def sequences(realdata):
     """bag (real polygons, real image size) and three real LaSOT sequences cut to 300 frames."""
-    from trackbench.converters.imagesize import image_size
+    from trackbench.formats.imagesize import image_size
 
     bag_dir = realdata / "vot" / "VOT2018_subset" / "bag"
     regions = read_sot_regions(bag_dir / "groundtruth.txt")
