@@ -34,8 +34,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from trackbench.converters import sot_tables
-
+from trackbench.converters.sot import tables as sot_tables
 TARGET_FPS_PER_WORKER = 50_000
 
 CHILD = r"""
@@ -105,7 +104,7 @@ def convert(root: Path, out: Path, workers: int, check_sizes: bool = False) -> d
 
 def load_only(root: Path) -> tuple[float, int]:
     """Our LaSOT reading path alone: plan + load of every video (what the converter family owns), no writer."""
-    from trackbench.converters.lasot import LASOT
+    from trackbench.converters.sot.lasot import LASOT
 
     start = time.perf_counter()
     plan = LASOT.plan(root, "train", dict(LASOT.options))

@@ -10,24 +10,24 @@ from trackbench.errors import unknown_name
 
 CONVERTERS: dict[str, tuple[str, str]] = {
     # part 1: multi-object, detection and segmentation families
-    "mot15": ("trackbench.converters.mot", "MOT15"),
-    "mot16": ("trackbench.converters.mot", "MOT16"),
-    "mot17": ("trackbench.converters.mot", "MOT17"),
-    "mot20": ("trackbench.converters.mot", "MOT20"),
-    "crowdhuman": ("trackbench.converters.crowdhuman", "CROWDHUMAN"),
+    "mot15": ("trackbench.converters.mot.motchallenge", "MOT15"),
+    "mot16": ("trackbench.converters.mot.motchallenge", "MOT16"),
+    "mot17": ("trackbench.converters.mot.motchallenge", "MOT17"),
+    "mot20": ("trackbench.converters.mot.motchallenge", "MOT20"),
+    "crowdhuman": ("trackbench.converters.mot.crowdhuman", "CROWDHUMAN"),
     "imagenet-vid": ("trackbench.converters.ilsvrc", "IMAGENET_VID"),
     "imagenet-det": ("trackbench.converters.ilsvrc", "IMAGENET_DET"),
     "youtube-vis-2019": ("trackbench.converters.youtube_vis", "YOUTUBE_VIS_2019"),
     "youtube-vis-2021": ("trackbench.converters.youtube_vis", "YOUTUBE_VIS_2021"),
-    "tao": ("trackbench.converters.tao", "TAO"),
+    "tao": ("trackbench.converters.mot.tao", "TAO"),
     # part 2: single-object families
-    "lasot": ("trackbench.converters.lasot", "LASOT"),
-    "uav123": ("trackbench.converters.uav123", "UAV123"),
-    "uav20l": ("trackbench.converters.uav123", "UAV20L"),
-    "trackingnet": ("trackbench.converters.trackingnet", "TRACKINGNET"),
-    "otb100": ("trackbench.converters.otb", "OTB100"),
-    "got10k": ("trackbench.converters.got10k", "GOT10K"),
-    "vot": ("trackbench.converters.vot", "VOT"),
+    "lasot": ("trackbench.converters.sot.lasot", "LASOT"),
+    "uav123": ("trackbench.converters.sot.uav123", "UAV123"),
+    "uav20l": ("trackbench.converters.sot.uav123", "UAV20L"),
+    "trackingnet": ("trackbench.converters.sot.trackingnet", "TRACKINGNET"),
+    "otb100": ("trackbench.converters.sot.otb", "OTB100"),
+    "got10k": ("trackbench.converters.sot.got10k", "GOT10K"),
+    "vot": ("trackbench.converters.sot.vot", "VOT"),
 }
 
 

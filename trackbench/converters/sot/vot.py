@@ -21,7 +21,7 @@ import numpy as np
 
 from trackbench.cocovid.schema import AnnotationRecord, Category, Skip, VideoRecord
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
-from trackbench.converters.sot_common import (SINGLE_INSTANCE, content_lines, frame_records, list_folder, read_sequence_list,
+from trackbench.converters.sot.common import (SINGLE_INSTANCE, content_lines, frame_records, list_folder, read_sequence_list,
                                                read_text)
 from trackbench.errors import InputFileError, TrackbenchError
 

@@ -12,8 +12,8 @@ import pytest
 
 from test_sot_data import assert_float_boxes, by_video, convert, assert_verify_passes, write_frames
 from trackbench.cli.app import main
-from trackbench.converters import sot_tables
-from trackbench.converters.sot_common import box_states, read_boxes_xywh
+from trackbench.converters.sot import tables as sot_tables
+from trackbench.converters.sot.common import box_states, read_boxes_xywh
 
 # Real sequences, among them the three with odd rows on frames the toolkit does not flag absent:
 # lion-5 (1,1,-1,-1), microphone-6 (1,1,0,0), tiger-6 (h=-11).

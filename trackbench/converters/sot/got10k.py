@@ -14,7 +14,7 @@ from typing import Any
 
 from trackbench.cocovid.schema import Category, Skip, VideoRecord
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
-from trackbench.converters.sot_common import (
+from trackbench.converters.sot.common import (
     add_sot_boxes,
     contiguous_frames,
     folder_frame_records,

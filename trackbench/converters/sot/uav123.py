@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from trackbench.cocovid.schema import Category, Skip, VideoRecord
-from trackbench.converters import sot_tables
+from trackbench.converters.sot import tables as sot_tables
 from trackbench.converters.base import ConversionPlan, ConverterSpec, VideoTask
-from trackbench.converters.sot_common import add_sot_boxes, folder_frame_records, frame_files, read_boxes_xywh
+from trackbench.converters.sot.common import add_sot_boxes, folder_frame_records, frame_files, read_boxes_xywh
 from trackbench.errors import InputFileError, TrackbenchError
 
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from cocovid_helpers import assert_verified, convert, strip_volatile
 from trackbench.cli.app import main
-from trackbench.converters.mot import half_split_frames
+from trackbench.converters.mot.motchallenge import half_split_frames
 from trackbench.errors import InputFileError, TrackbenchError
 
 
@@ -309,7 +309,7 @@ def test_test_split_has_frames_and_detections_but_no_gt(tmp_path):
 
 
 def test_fast_table_reader_equals_read_mot_txt(mot17, tmp_path):
-    from trackbench.converters.mot import _read_table
+    from trackbench.converters.mot.motchallenge import _read_table
     from trackbench.formats.motchallenge import read_mot_txt
 
     for seq in ("MOT17-02-DPM", "MOT17-13-SDP"):

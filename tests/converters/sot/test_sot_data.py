@@ -16,8 +16,8 @@ from PIL import Image
 
 from trackbench.cli.app import main
 from trackbench.cocovid.schema import FrameRecord, VideoRecord
-from trackbench.converters import sot_tables
-from trackbench.converters.sot_common import (
+from trackbench.converters.sot import tables as sot_tables
+from trackbench.converters.sot.common import (
     add_sot_boxes,
     contiguous_frames,
     frame_files,

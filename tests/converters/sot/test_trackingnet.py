@@ -8,9 +8,7 @@ import pytest
 
 from test_sot_data import assert_float_boxes, by_video, convert, assert_verify_passes, write_frames
 from trackbench.cli.app import main
-from trackbench.converters import sot_tables
-
-
+from trackbench.converters.sot import tables as sot_tables
 def test_package_chunk_lists_are_the_official_sdk_lists(realdata):
     for chunk in sot_tables.TRACKINGNET_CHUNKS:
         official = json.loads((realdata / "trackingnet" / "TrackingNet_SDK_lists" / f"{chunk}.json").read_text())

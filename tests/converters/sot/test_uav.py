@@ -9,9 +9,7 @@ import pytest
 
 from test_sot_data import assert_float_boxes, by_video, convert, assert_verify_passes, write_frames
 from trackbench.cli.app import main
-from trackbench.converters import sot_tables
-
-
+from trackbench.converters.sot import tables as sot_tables
 def test_package_table_is_the_official_one(realdata):
     official = json.loads((realdata / "got10k_toolkit_meta" / "uav123.json").read_text())
     for version in ("UAV123", "UAV20L"):

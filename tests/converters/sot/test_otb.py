@@ -13,8 +13,8 @@ from PIL import Image
 
 from test_sot_data import assert_float_boxes, by_video, convert, assert_verify_passes, write_frames
 from trackbench.cli.app import main
-from trackbench.converters import sot_tables
-from trackbench.converters.otb import OTB100
+from trackbench.converters.sot import tables as sot_tables
+from trackbench.converters.sot.otb import OTB100
 
 DELIMITERS = (",", "\t", " ")
 TIGER1_OMITTED = ["1,1,50,50", "2,2,50,50", "3,3,50,50", "4,4,50,50", "5,5,50,50"]  # stand-ins for frames 1-5

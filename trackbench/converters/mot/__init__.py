@@ -1,0 +1,1 @@
+"""Converters of multi-object tracking datasets (MOTChallenge layouts, CrowdHuman, TAO)."""
