@@ -48,11 +48,11 @@ _cpu: dict[str, list[float]] = {}  # CPU seconds (all threads) per timed run
 
 def ours(gt_root: Path, results_root: Path, names: list[str], convention: str) -> tuple[float, dict]:
     """Wall seconds and per-tracker results of ``trackbench eval --task sot --protocol lasot --convention ...``
-    over the trackers' folders: the CLI's own computation (``trackbench.cli.eval_sot.compute``: ground truth
+    over the trackers' folders: the CLI's own computation (``trackbench.cli.eval.sot.compute``: ground truth
     read once, the next tracker's files read while the current one is scored), without printing the table.
     (CPU seconds of all threads: ``_cpu["ours-<convention>"]``.)"""
-    from trackbench.cli.eval import EvalOptions, Task
-    from trackbench.cli.eval_sot import compute
+    from trackbench.cli.eval.command import EvalOptions, Task
+    from trackbench.cli.eval.sot import compute
     from trackbench.cli.options import OutputFormat
 
     options = EvalOptions(task=Task.sot, gt=gt_root, results=[results_root / n for n in names], benchmark=None,

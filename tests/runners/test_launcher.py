@@ -155,10 +155,10 @@ def test_methods_listing_and_unknown_override(mot_split, tmp_path, capsys):
 def test_eval_after_run(reference_run, mot_split, tmp_path, capsys):
     import importlib.util
 
-    if importlib.util.find_spec("trackbench.cli.eval_mot") is None:
+    if importlib.util.find_spec("trackbench.cli.eval.mot") is None:
         code = main(["run", "sort", "--dataset", str(mot_split), "--out", str(tmp_path / "e"), "--eval"])
         assert code == 2 and "eval_mot" in capsys.readouterr().err
-        pytest.skip("trackbench.cli.eval_mot (the lead's `trackbench eval` for MOT) is not in this tree yet")
+        pytest.skip("trackbench.cli.eval.mot (the lead's `trackbench eval` for MOT) is not in this tree yet")
     gt_root = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "mot" / "MOT15" / "train"
     out = tmp_path / "e"
     code = main(["run", "sort", "--dataset", str(gt_root), "--out", str(out), "--eval",

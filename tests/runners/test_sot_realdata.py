@@ -143,7 +143,7 @@ def test_vot_protocol_with_ncc_on_real_frames(which, request, tmp_path, oracle_n
 
 
 def _eval_options(gt: Path, results: Path, protocol: str):
-    from trackbench.cli.eval import EvalOptions, Task
+    from trackbench.cli.eval.command import EvalOptions, Task
     from trackbench.cli.options import OutputFormat
 
     return EvalOptions(task=Task.sot, gt=gt, results=[results], benchmark=None, split=None, seqmap=None,
@@ -154,7 +154,7 @@ def _eval_options(gt: Path, results: Path, protocol: str):
 def test_runs_scored_by_the_sot_evaluation(bag, basketball, tmp_path, oracle_numpy):
     """The files the protocols write are what ``trackbench eval --task sot`` reads: OTB-style OPE on
     Basketball, VOT2018 (EAO, accuracy, robustness) on bag."""
-    from trackbench.cli.eval_sot import compute
+    from trackbench.cli.eval.sot import compute
 
     otb_gt = write_cocovid(tmp_path / "otb.json", "Basketball", [str(p) for p in basketball.frame_paths], 576, 432,
                            basketball.boxes_xywh)

@@ -18,7 +18,7 @@ COMMAND_MODULES = (
     "trackbench.cli.convert",
     "trackbench.cli.run",
     "trackbench.cli.track",
-    "trackbench.cli.eval",
+    "trackbench.cli.eval.command",
     "trackbench.cli.leaderboard",
 )
 

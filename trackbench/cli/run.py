@@ -135,7 +135,7 @@ def run_command(
 def _check_eval_available(task: str = "mot") -> None:
     import importlib.util
 
-    module = "trackbench.cli.eval_sot" if task == "sot" else "trackbench.cli.eval_mot"
+    module = "trackbench.cli.eval.sot" if task == "sot" else "trackbench.cli.eval.mot"
     if importlib.util.find_spec(module) is None:
         raise TrackbenchError(f"--eval needs the {task.upper()} evaluator ({module}), not in this build; "
                               "score later with `trackbench eval`")

@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 
 from trackbench.atomic import write_json_atomic, write_text_atomic
-from trackbench.cli.eval import EvalOptions, result_names
+from trackbench.cli.eval.command import EvalOptions, result_names
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar

@@ -34,7 +34,7 @@ def resolve_gt_root(gt: Path, benchmark: str, split: str | None) -> Path:
 
 def run_eval(options) -> int:
     if (options.benchmark or "").lower() == "cocovid":
-        from trackbench.cli.eval_mot_cocovid import run_eval_cocovid
+        from trackbench.cli.eval.mot_cocovid import run_eval_cocovid
 
         return run_eval_cocovid(options)
     rules = check_benchmark_name(options.benchmark)

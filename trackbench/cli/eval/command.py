@@ -24,11 +24,11 @@ class Task(str, Enum):
 
 # task -> module with ``run_eval(options: EvalOptions) -> int`` (the exit code)
 TASK_HANDLERS = {
-    Task.mot: "trackbench.cli.eval_mot",
-    Task.sot: "trackbench.cli.eval_sot",
-    Task.vid: "trackbench.cli.eval_ap",
-    Task.vis: "trackbench.cli.eval_ap",
-    Task.tao: "trackbench.cli.eval_ap",
+    Task.mot: "trackbench.cli.eval.mot",
+    Task.sot: "trackbench.cli.eval.sot",
+    Task.vid: "trackbench.cli.eval.ap",
+    Task.vis: "trackbench.cli.eval.ap",
+    Task.tao: "trackbench.cli.eval.ap",
 }
 
 
