@@ -86,9 +86,9 @@ def launcher_seconds(data, workers: int, methods) -> dict[str, tuple[float, floa
     """Per method, one ``trackbench run`` over the whole benchmark (detection cache replay): wall seconds incl.
     process start, and the critical path in CPU seconds (the busiest rank's per-video CPU time) — what the wall
     time would be on idle cores, as the machine may be shared."""
-    from trackbench.runners.detections import save_cache
-    from trackbench.runners.launch import RunRequest, launch
-    from trackbench.runners.run_files import read_status
+    from trackbench.runners.launcher.detections import save_cache
+    from trackbench.runners.launcher.launch import RunRequest, launch
+    from trackbench.runners.launcher.run_files import read_status
 
     out_times = {}
     with tempfile.TemporaryDirectory() as tmp:

@@ -57,7 +57,7 @@ def run_demo(out: Path, workers: int = 1, stage: Callable[[str], None] | None = 
     from trackbench.metrics.mot.benchmarks.motchallenge import get_rules
     from trackbench.metrics.mot.evaluate import evaluate_mot, families_for, flat_fields
     from trackbench.results_store import load_store, make_record, write_record
-    from trackbench.runners.launch import RunRequest, launch
+    from trackbench.runners.launcher.launch import RunRequest, launch
 
     say = stage or (lambda text: None)
     out = Path(out)

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from trackbench.formats.motchallenge import read_mot_txt
-from trackbench.runners.detections import read_mot_det
+from trackbench.runners.launcher.detections import read_mot_det
 from trackbench.runners.synthetic import noisy_detections_from_gt
 from trackbench.runners.trackers.botsort import BotSortConfig, BotSortTracker
 from trackbench.runners.trackers.bytetrack import ByteTrackTracker

@@ -19,7 +19,7 @@ from trackbench.errors import TrackbenchError
 def rich_progress(total_frames: int, total_videos: int, description: str):
     """One bar for the whole run: frames of all ranks, a videos count, elapsed time and ETA (rank 0 draws)."""
     if not sys.stderr.isatty():
-        from trackbench.runners.launch import NullProgress
+        from trackbench.runners.launcher.launch import NullProgress
 
         yield NullProgress()
         return
@@ -91,7 +91,7 @@ def run_command(
                                                      "SOT protocol (otb, lasot, uav123, vot2018, ...).")] = None,
 ) -> int:
     """Run METHOD over every video of a dataset and write MOTChallenge results (resumable, multi-process)."""
-    from trackbench.runners.launch import RunRequest, launch
+    from trackbench.runners.launcher.launch import RunRequest, launch
 
     split_value = split
     if isinstance(split, list):  # --split is a multi-value option in the app

@@ -20,7 +20,7 @@ import numpy as np
 import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.runners.detections import VideoDetections, save_cache
+from trackbench.runners.launcher.detections import VideoDetections, save_cache
 from trackbench.runners.models.checkpoint import (
     faster_rcnn_config_from_state,
     load_checkpoint,
@@ -39,7 +39,7 @@ from trackbench.runners.models.preprocess import (
 )
 from trackbench.runners.models.qdtrack_head import QDTrackModel
 from trackbench.runners.models.reid import ReIDModel, embed_boxes
-from trackbench.runners.replay import VideoResult, with_progress
+from trackbench.runners.launcher.replay import VideoResult, with_progress
 from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTracker
 

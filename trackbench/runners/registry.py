@@ -13,10 +13,10 @@ Adding a method is one entry in ``METHODS`` (keep the dict sorted by name)::
         needs_detections=False, needs_checkpoint=True, needs_gpu=False,  # GPU optional -> False
     )
 
-``run_video`` receives the :class:`~trackbench.runners.dataset.VideoInput` (frame numbers, image paths, fps),
+``run_video`` receives the :class:`~trackbench.runners.launcher.dataset.VideoInput` (frame numbers, image paths, fps),
 the config, and a :class:`RunContext` (``device``, ``checkpoint``, ``detections(video)`` to load this video's
 detections, ``on_frames(n)`` for the progress bar); it returns a
-:class:`~trackbench.runners.replay.VideoResult` with MOTChallenge rows. Association trackers use
+:class:`~trackbench.runners.launcher.replay.VideoResult` with MOTChallenge rows. Association trackers use
 :func:`association_method`, which wraps a tracker class into such a function.
 """
 
@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from trackbench.errors import unknown_name
 from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig
-from trackbench.runners.replay import VideoResult, replay
+from trackbench.runners.launcher.replay import VideoResult, replay
 from trackbench.runners.sot.methods import NccMethodConfig, SiamRpnMethodConfig, run_ncc_video, run_siamrpn_video
 from trackbench.runners.trackers.botsort import BotSortConfig, BotSortTracker
 from trackbench.runners.trackers.bytetrack import ByteTrackConfig, ByteTrackTracker

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.runners.detections import VideoDetections, xywh_to_xyxy
+from trackbench.runners.launcher.detections import VideoDetections, xywh_to_xyxy
 
 
 def noisy_detections_from_gt(gt: np.ndarray, seed: int = 0, miss_rate: float = 0.05, jitter: float = 0.04,

@@ -111,7 +111,7 @@ def build_tracker(name: str, config, device: str = "cpu", checkpoint: Path | Non
 
 def run_sot_video(name: str, video, config, context):
     """Track one video for the launcher; returns a ``VideoResult`` without MOT rows (files are written here)."""
-    from trackbench.runners.replay import VideoResult
+    from trackbench.runners.launcher.replay import VideoResult
 
     if context.out is None:
         raise TrackbenchError("SOT methods need the run folder (RunContext.out)")

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import numpy as np
 
 from trackbench.errors import TrackbenchError
-from trackbench.runners.detections import VideoDetections, require_embeddings
+from trackbench.runners.launcher.detections import VideoDetections, require_embeddings
 
 PROGRESS_EVERY = 50  # frames between progress reports
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from trackbench.formats.mot_layout import read_seqinfo
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.runners.detections import (
+from trackbench.runners.launcher.detections import (
     VideoDetections,
     convert_detections_path,
     load_cache,

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from trackbench.formats.motchallenge import write_mot_txt
-from trackbench.runners.run_files import _records_json
+from trackbench.runners.launcher.run_files import _records_json
 
 
 def _rows(seed: int, n: int) -> np.ndarray:

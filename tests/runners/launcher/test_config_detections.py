@@ -9,8 +9,8 @@ import pytest
 
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.config import apply_overrides, config_hash
-from trackbench.runners.dataset import load_detections, open_dataset
-from trackbench.runners.detections import VideoDetections, load_cache, read_mot_det, save_cache
+from trackbench.runners.launcher.dataset import load_detections, open_dataset
+from trackbench.runners.launcher.detections import VideoDetections, load_cache, read_mot_det, save_cache
 from trackbench.runners.registry import METHODS, get_method
 from trackbench.runners.trackers.bytetrack import ByteTrackConfig
 from trackbench.runners.trackers.strongsort import StrongSortConfig
@@ -95,8 +95,8 @@ def test_mot_folder_without_seqinfo_uses_the_detections(realdata):
 
 def test_appearance_tracker_takes_embeddings_from_a_callable():
     """DeepSORT replaying detections without embeddings, with an embedding callable instead of a cache."""
-    from trackbench.runners.dataset import VideoInput
-    from trackbench.runners.replay import replay
+    from trackbench.runners.launcher.dataset import VideoInput
+    from trackbench.runners.launcher.replay import replay
     from trackbench.runners.trackers.deepsort import DeepSortTracker
 
     frames, boxes = [], []

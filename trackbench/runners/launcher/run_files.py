@@ -19,7 +19,7 @@ from trackbench.atomic import write_json_atomic
 from trackbench.cocovid.rowtext import render_rows
 from trackbench.errors import InputFileError
 from trackbench.runners.config import config_to_dict
-from trackbench.runners.dataset import Dataset, VideoInput
+from trackbench.runners.launcher.dataset import Dataset, VideoInput
 
 MANIFEST = "manifest.json"
 RESULTS_JSON = "results.json"

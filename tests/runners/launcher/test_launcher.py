@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from trackbench.cli.app import main
-from trackbench.runners import launch as launch_module
+from trackbench.runners.launcher import launch as launch_module
 from trackbench.runners.registry import METHODS
 
 SEQS = ("TUD-Campus", "TUD-Stadtmitte", "KITTI-17", "ETH-Sunnyday")
@@ -159,7 +159,7 @@ def test_eval_after_run(reference_run, mot_split, tmp_path, capsys):
         code = main(["run", "sort", "--dataset", str(mot_split), "--out", str(tmp_path / "e"), "--eval"])
         assert code == 2 and "eval_mot" in capsys.readouterr().err
         pytest.skip("trackbench.cli.eval.mot (the lead's `trackbench eval` for MOT) is not in this tree yet")
-    gt_root = Path(__file__).resolve().parents[2].parent / "shared" / "realdata" / "mot" / "MOT15" / "train"
+    gt_root = Path(__file__).resolve().parents[3].parent / "shared" / "realdata" / "mot" / "MOT15" / "train"
     out = tmp_path / "e"
     code = main(["run", "sort", "--dataset", str(gt_root), "--out", str(out), "--eval",
                  "--benchmark", "MOT15", "--sequences", "TUD-Campus", "TUD-Stadtmitte"])
@@ -201,7 +201,7 @@ def test_strongsort_from_a_cache_with_frames_on_cocovid(tmp_path):
     import cv2
     import numpy as np
 
-    from trackbench.runners.detections import VideoDetections, save_cache
+    from trackbench.runners.launcher.detections import VideoDetections, save_cache
 
     rng = np.random.default_rng(0)
     texture = cv2.GaussianBlur((rng.random((90, 160)) * 255).astype(np.uint8), (9, 9), 3)
@@ -235,7 +235,7 @@ def test_videos_are_handed_out_biggest_detection_file_first(tmp_path):
     """LPT order: a tracker's time follows its boxes more than its frames, so a short crowded video goes first."""
     import numpy as np
 
-    from trackbench.runners.detections import VideoDetections, save_cache
+    from trackbench.runners.launcher.detections import VideoDetections, save_cache
 
     root = tmp_path / "train"
     for name, frames, boxes_per_frame in [("long-sparse", 300, 1), ("short-crowded", 50, 40), ("mid", 100, 5)]:

@@ -37,9 +37,9 @@ import numpy as np
 from trackbench.atomic import write_json_atomic
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.config import apply_overrides, config_hash, config_to_dict
-from trackbench.runners.dataset import Dataset, VideoInput, load_detections, open_dataset
-from trackbench.runners.detections import cache_path
-from trackbench.runners.processes import (
+from trackbench.runners.launcher.dataset import Dataset, VideoInput, load_detections, open_dataset
+from trackbench.runners.launcher.detections import cache_path
+from trackbench.runners.launcher.processes import (
     listening_socket,
     one_compute_thread,
     startup_heap_frozen,
@@ -47,7 +47,7 @@ from trackbench.runners.processes import (
     threads_restored,
 )
 from trackbench.runners.registry import MethodSpec, RunContext, get_method
-from trackbench.runners.run_files import (
+from trackbench.runners.launcher.run_files import (
     MANIFEST,
     assemble_results_json,
     package_versions,

@@ -9,13 +9,13 @@ import textwrap
 
 import pytest
 
-from trackbench.runners.processes import blas_threads, limit_blas_threads
+from trackbench.runners.launcher.processes import blas_threads, limit_blas_threads
 
 CHILD_THREADS = textwrap.dedent("""
     import os, sys
     import numpy as np
     import torch  # noqa: F401  (loaded as in the launcher's process)
-    from trackbench.runners.processes import one_compute_thread
+    from trackbench.runners.launcher.processes import one_compute_thread
     if sys.argv[1] == "limit-before-fork":
         one_compute_thread()
     pid = os.fork()
