@@ -48,7 +48,7 @@ def _warps(config, video) -> tuple[Callable[[int], np.ndarray | None], dict]:
         return (lambda i: None), {"cmc": "skipped: frames not available"}
     import cv2
 
-    from trackbench.runners.trackers.cmc import EccMotion
+    from trackbench.runners.trackers.common.cmc import EccMotion
 
     motion = EccMotion()
 
@@ -98,7 +98,7 @@ def replay(tracker, dets: VideoDetections, video, config, on_frames: Callable[[i
                             boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1], np.concatenate(out_scores),
                             np.concatenate(out_classes)])
     if getattr(config, "gsi", False):
-        from trackbench.runners.trackers.gsi import gsi
+        from trackbench.runners.trackers.common.gsi import gsi
 
         smooth = gsi(np.column_stack([rows, -np.ones((len(rows), 2))]), config.gsi_interval, config.gsi_tau)
         # GSI sets the score to 1 (as the reference); the class of a track is carried over from its rows

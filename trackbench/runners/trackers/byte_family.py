@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.runners.trackers.base import Columns, TrackFrame, as_inputs
-from trackbench.runners.trackers.kalman import KalmanBoxFilter
-from trackbench.runners.trackers.matching import (
+from trackbench.runners.trackers.common.base import Columns, TrackFrame, as_inputs
+from trackbench.runners.trackers.common.kalman import KalmanBoxFilter
+from trackbench.runners.trackers.common.matching import (
     cosine_distance,
     fuse_score,
     iou_xyxy_batch,

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.runners.trackers import kalman_blocks as kb
-from trackbench.runners.trackers.base import TrackFrame, any_true, as_inputs
-from trackbench.runners.trackers.matching import iou_xyxy_rows, match_cost_limit
+from trackbench.runners.trackers.common import kalman_blocks as kb
+from trackbench.runners.trackers.common.base import TrackFrame, any_true, as_inputs
+from trackbench.runners.trackers.common.matching import iou_xyxy_rows, match_cost_limit
 
 # rows of the track table (one column per track): the Kalman blocks (kalman_blocks.py), then the bookkeeping
 SCORE, CLS, ID, TRACKED, ACTIVATED, START, END = range(kb.ROWS, kb.ROWS + 7)  # SCORE..ID adjacent: one gather

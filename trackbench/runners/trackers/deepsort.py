@@ -23,9 +23,9 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from trackbench.errors import TrackbenchError
-from trackbench.runners.trackers.base import Columns, TrackFrame, as_inputs
-from trackbench.runners.trackers.kalman import CHI2INV95, KalmanBoxFilter
-from trackbench.runners.trackers.matching import cosine_distance, iou_xyxy_batch
+from trackbench.runners.trackers.common.base import Columns, TrackFrame, as_inputs
+from trackbench.runners.trackers.common.kalman import CHI2INV95, KalmanBoxFilter
+from trackbench.runners.trackers.common.matching import cosine_distance, iou_xyxy_batch
 
 INFTY_COST = 1e5
 TENTATIVE, CONFIRMED = 1, 2

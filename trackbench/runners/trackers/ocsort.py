@@ -33,9 +33,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from trackbench.runners.trackers import kalman_blocks as kb
-from trackbench.runners.trackers.base import TrackFrame, all_true, any_true, as_inputs, max_of, sum_rows
-from trackbench.runners.trackers.matching import iou_xyxy_rows, match_max_iou
+from trackbench.runners.trackers.common import kalman_blocks as kb
+from trackbench.runners.trackers.common.base import TrackFrame, all_true, any_true, as_inputs, max_of, sum_rows
+from trackbench.runners.trackers.common.matching import iou_xyxy_rows, match_max_iou
 
 # rows of the track table: Kalman state, the state frozen at the first miss (ORU), the last observation
 # (x1, y1, x2, y2, score), the motion direction (dy, dx), counters; then the last delta_t observations

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from trackbench.errors import TrackbenchError
-from trackbench.runners.trackers.base import TrackFrame, as_inputs
-from trackbench.runners.trackers.matching import iou_xyxy_batch
+from trackbench.runners.trackers.common.base import TrackFrame, as_inputs
+from trackbench.runners.trackers.common.matching import iou_xyxy_batch
 
 
 @dataclass(frozen=True)

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.runners.trackers import kalman_blocks as kb
-from trackbench.runners.trackers.base import TrackFrame, all_true, as_inputs
-from trackbench.runners.trackers.matching import iou_xyxy_rows, match_max_iou
+from trackbench.runners.trackers.common import kalman_blocks as kb
+from trackbench.runners.trackers.common.base import TrackFrame, all_true, as_inputs
+from trackbench.runners.trackers.common.matching import iou_xyxy_rows, match_max_iou
 
 # rows of the track table (one column per track): the block-diagonal Kalman state, then the bookkeeping
 ID, TSU, STREAK, HITS, SCORE, CLS = range(kb.ROWS, kb.ROWS + 6)

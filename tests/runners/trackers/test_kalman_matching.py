@@ -8,8 +8,8 @@ import itertools
 import numpy as np
 import pytest
 
-from trackbench.runners.trackers.kalman import CHI2INV95, KalmanBoxFilter, xyxy_to_xyah, xyxy_to_xysr
-from trackbench.runners.trackers.matching import (
+from trackbench.runners.trackers.common.kalman import CHI2INV95, KalmanBoxFilter, xyxy_to_xyah, xyxy_to_xysr
+from trackbench.runners.trackers.common.matching import (
     fuse_score,
     iou_xyxy_batch,
     match_cost_limit,

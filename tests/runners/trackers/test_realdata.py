@@ -16,7 +16,7 @@ from trackbench.runners.synthetic import noisy_detections_from_gt
 from trackbench.runners.trackers.botsort import BotSortConfig, BotSortTracker
 from trackbench.runners.trackers.bytetrack import ByteTrackTracker
 from trackbench.runners.trackers.deepsort import DeepSortTracker
-from trackbench.runners.trackers.gsi import gsi
+from trackbench.runners.trackers.common.gsi import gsi
 from trackbench.runners.trackers.ocsort import OcSortConfig, OcSortTracker
 from trackbench.runners.trackers.sort import SortConfig, SortTracker
 from trackbench.runners.trackers.strongsort import StrongSortConfig, StrongSortTracker

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trackbench.runners.trackers import kalman_blocks as kb
-from trackbench.runners.trackers.kalman import KalmanBoxFilter
+from trackbench.runners.trackers.common import kalman_blocks as kb
+from trackbench.runners.trackers.common.kalman import KalmanBoxFilter
 
 
 def random_boxes(rng, n):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.runners.trackers.cmc import EccMotion, ecc_warp
-from trackbench.runners.trackers.gsi import gaussian_smooth, gsi, linear_interpolation
+from trackbench.runners.trackers.common.cmc import EccMotion, ecc_warp
+from trackbench.runners.trackers.common.gsi import gaussian_smooth, gsi, linear_interpolation
 from trackbench.runners.trackers.strongsort import StrongSortConfig, StrongSortTracker
 
 

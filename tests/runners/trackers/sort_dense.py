@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.runners.trackers.base import Columns, TrackFrame, as_inputs
-from trackbench.runners.trackers.kalman import KalmanBoxFilter
-from trackbench.runners.trackers.matching import iou_xyxy_batch, match_max_iou
+from trackbench.runners.trackers.common.base import Columns, TrackFrame, as_inputs
+from trackbench.runners.trackers.common.kalman import KalmanBoxFilter
+from trackbench.runners.trackers.common.matching import iou_xyxy_batch, match_max_iou
 from trackbench.runners.trackers.sort import SortConfig
 
 

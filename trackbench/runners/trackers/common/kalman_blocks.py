@@ -6,8 +6,8 @@ pairs: the initial, process and measurement noises are diagonal and ``F``/``H`` 
 velocity ``i``. So a track's covariance is four 2x2 blocks ``[[xx, xv], [vx, vv]]`` and every step is a few
 elementwise operations over all tracks — the same products and sums, in the same order, as the dense matrix
 products of kalman.py (``F P F^T``, filterpy's Joseph form, deep_sort's ``P - K S K^T``), whose other terms are
-exact zeros and ones, so the results are bit-identical (tests/runners/test_kalman_blocks.py checks this against
-:class:`~trackbench.runners.trackers.kalman.KalmanBoxFilter`).
+exact zeros and ones, so the results are bit-identical (tests/runners/trackers/test_kalman_blocks.py checks this against
+:class:`~trackbench.runners.trackers.common.kalman.KalmanBoxFilter`).
 
 State table: a float64 array ``(24, N)``, one column per track (cheap to gather, keep and append):
 rows 0-3 the measured coordinates, 4-7 their velocities, then the blocks' ``xx`` (8-11), ``xv`` (12-15),
@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from trackbench.runners.trackers.base import all_true
-from trackbench.runners.trackers.kalman import STD_POSITION, STD_VELOCITY
+from trackbench.runners.trackers.common.base import all_true
+from trackbench.runners.trackers.common.kalman import STD_POSITION, STD_VELOCITY
 
 ROWS = 24
 X, V, XX, XV, VX, VV = slice(0, 4), slice(4, 8), slice(8, 12), slice(12, 16), slice(16, 20), slice(20, 24)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from trackbench.runners.trackers.base import all_true, any_true, min_of
+from trackbench.runners.trackers.common.base import all_true, any_true, min_of
 
 EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
 
