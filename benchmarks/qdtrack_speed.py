@@ -33,8 +33,8 @@ import cv2
 import numpy as np
 import torch
 
-from trackbench.runners.models.preprocess import MOT17_CAFFE, preprocess_bgr, stack_frames
-from trackbench.runners.models.qdtrack_head import QDTrackModel
+from trackbench.runners.models.common.preprocess import MOT17_CAFFE, preprocess_bgr, stack_frames
+from trackbench.runners.models.qdtrack.head import QDTrackModel
 from trackbench.runners.neural import autocast, load_qdtrack
 from trackbench.runners.neural_config import QDTrackMethodConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTracker
@@ -147,7 +147,7 @@ def time_run(ann: Path, checkpoint: Path, out: Path, ranks: int, gpus: bool, amp
 
 
 def scaling(args, frames: list[np.ndarray]) -> None:
-    from trackbench.runners.models.checkpoint import export_state_dict
+    from trackbench.runners.models.common.checkpoint import export_state_dict
 
     gpus = torch.cuda.is_available() and torch.cuda.device_count() >= args.scaling
     with tempfile.TemporaryDirectory(prefix="qdtrack_scaling_") as tmp:

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from trackbench.runners.models.siamrpn import TEST_PARAMS, SiamRpnPlusPlus
-from trackbench.runners.models.siamrpn_checkpoint import load_mmtracking_checkpoint
-from trackbench.runners.models.siamrpn_tracker import SiamRpnTracker
+from trackbench.runners.models.siamrpn.model import TEST_PARAMS, SiamRpnPlusPlus
+from trackbench.runners.models.siamrpn.checkpoint import load_mmtracking_checkpoint
+from trackbench.runners.models.siamrpn.tracker import SiamRpnTracker
 from trackbench.runners.sot.frames import read_frame_bgr
 from trackbench.runners.sot.ncc import NccTracker
 

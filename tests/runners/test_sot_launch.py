@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from trackbench.cli.app import main
-from trackbench.runners.models.siamrpn import TEST_PARAMS, SiamRpnConfig, SiamRpnPlusPlus
-from trackbench.runners.models.siamrpn_checkpoint import to_mmtracking_state_dict
+from trackbench.runners.models.siamrpn.model import TEST_PARAMS, SiamRpnConfig, SiamRpnPlusPlus
+from trackbench.runners.models.siamrpn.checkpoint import to_mmtracking_state_dict
 from trackbench.runners.registry import METHODS
 from trackbench.runners.sot.methods import SIAMRPN_BENCHMARKS
 

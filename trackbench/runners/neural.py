@@ -21,15 +21,15 @@ import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.launcher.detections import VideoDetections, save_cache
-from trackbench.runners.models.checkpoint import (
+from trackbench.runners.models.common.checkpoint import (
     faster_rcnn_config_from_state,
     load_checkpoint,
     qdtrack_config_from_state,
     read_state_dict,
     reid_config_from_state,
 )
-from trackbench.runners.models.faster_rcnn import FasterRCNN
-from trackbench.runners.models.preprocess import (
+from trackbench.runners.models.common.faster_rcnn import FasterRCNN
+from trackbench.runners.models.common.preprocess import (
     MOT17_CAFFE,
     MOT17_PYTORCH,
     PreparedFrame,
@@ -37,8 +37,8 @@ from trackbench.runners.models.preprocess import (
     preprocess_bgr,
     stack_frames,
 )
-from trackbench.runners.models.qdtrack_head import QDTrackModel
-from trackbench.runners.models.reid import ReIDModel, embed_boxes
+from trackbench.runners.models.qdtrack.head import QDTrackModel
+from trackbench.runners.models.reid.model import ReIDModel, embed_boxes
 from trackbench.runners.launcher.replay import VideoResult, with_progress
 from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTracker

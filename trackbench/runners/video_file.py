@@ -22,7 +22,7 @@ import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.formats.motchallenge import write_mot_txt
-from trackbench.runners.models.preprocess import MOT17_CAFFE, PreparedFrame, PreprocessConfig, preprocess_bgr
+from trackbench.runners.models.common.preprocess import MOT17_CAFFE, PreparedFrame, PreprocessConfig, preprocess_bgr
 from trackbench.runners.neural import frame_batches, load_qdtrack, qdtrack_frames, track_rows
 from trackbench.runners.neural_config import QDTrackMethodConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTracker

@@ -20,7 +20,7 @@ from trackbench.runners.sot.interface import SotTracker
 from trackbench.runners.sot.runner import SOT_PROTOCOLS, run_sot_dataset
 
 
-#: benchmarks with SiamRPN++ test-time parameters (``trackbench.runners.models.siamrpn.TEST_PARAMS``)
+#: benchmarks with SiamRPN++ test-time parameters (``trackbench.runners.models.siamrpn.model.TEST_PARAMS``)
 SIAMRPN_BENCHMARKS = ("lasot", "otb100", "trackingnet", "uav123", "vot2018")
 
 
@@ -85,9 +85,9 @@ def sequence_for_video(dataset_path: Path | None, video) -> SotSequence:
 
 @functools.lru_cache(maxsize=2)
 def _siamrpn_tracker(checkpoint: str, device: str, benchmark: str, amp: bool) -> SotTracker:
-    from trackbench.runners.models.siamrpn import SiamRpnPlusPlus, test_params_for
-    from trackbench.runners.models.siamrpn_checkpoint import load_mmtracking_checkpoint
-    from trackbench.runners.models.siamrpn_tracker import SiamRpnTracker
+    from trackbench.runners.models.siamrpn.model import SiamRpnPlusPlus, test_params_for
+    from trackbench.runners.models.siamrpn.checkpoint import load_mmtracking_checkpoint
+    from trackbench.runners.models.siamrpn.tracker import SiamRpnTracker
 
     params = test_params_for(benchmark)
     model = SiamRpnPlusPlus()

@@ -18,7 +18,7 @@ from neural_data import make_tiny_set  # noqa: E402
 
 from trackbench.cli.app import main  # noqa: E402
 from trackbench.runners import neural  # noqa: E402
-from trackbench.runners.models.preprocess import MOT17_PYTORCH  # noqa: E402
+from trackbench.runners.models.common.preprocess import MOT17_PYTORCH  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -8,9 +8,7 @@ import math
 import pytest
 import torch
 
-from trackbench.runners.models import ops
-
-
+from trackbench.runners.models.common import ops
 def test_nms_hand_built():
     boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 10, 5]], dtype=torch.float32)
     scores = torch.tensor([0.9, 0.8, 0.7, 0.6])

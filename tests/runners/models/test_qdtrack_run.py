@@ -21,7 +21,7 @@ from neural_data import N_FRAMES, VIDEOS, make_tiny_set  # noqa: E402
 from trackbench.cli.app import main  # noqa: E402
 from trackbench.formats.motchallenge import read_mot_txt  # noqa: E402
 from trackbench.runners import neural  # noqa: E402
-from trackbench.runners.models.preprocess import MOT17_CAFFE  # noqa: E402
+from trackbench.runners.models.common.preprocess import MOT17_CAFFE  # noqa: E402
 from trackbench.runners.neural_config import QDTrackMethodConfig  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")

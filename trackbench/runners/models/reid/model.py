@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trackbench.runners.models.resnet import ResNet
+from trackbench.runners.models.common.resnet import ResNet
 
 
 class FcModule(nn.Module):

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.runners.models.checkpoint import (
+from trackbench.runners.models.common.checkpoint import (
     export_state_dict,
     faster_rcnn_config_from_state,
     key_map,
@@ -19,9 +19,9 @@ from trackbench.runners.models.checkpoint import (
     qdtrack_config_from_state,
     reid_config_from_state,
 )
-from trackbench.runners.models.faster_rcnn import FasterRCNN
-from trackbench.runners.models.qdtrack_head import QDTrackModel
-from trackbench.runners.models.reid import ReIDModel
+from trackbench.runners.models.common.faster_rcnn import FasterRCNN
+from trackbench.runners.models.qdtrack.head import QDTrackModel
+from trackbench.runners.models.reid.model import ReIDModel
 
 sys.path.insert(0, str(Path(__file__).parent))
 from mmtrack_state_dicts import (  # noqa: E402

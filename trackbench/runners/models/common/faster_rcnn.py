@@ -1,7 +1,7 @@
 """Faster R-CNN R50-FPN as configured in MMTracking's MOT17 configs (QDTrack, DeepSORT/SORT/Tracktor).
 
 Module names follow mmdet's ``FasterRCNN`` (``backbone``, ``neck``, ``rpn_head``, ``roi_head.bbox_head``) so a
-checkpoint's keys map by prefix only (see :mod:`trackbench.runners.models.checkpoint`). Architecture from
+checkpoint's keys map by prefix only (see :mod:`trackbench.runners.models.common.checkpoint`). Architecture from
 ``configs/_base_/models/faster_rcnn_r50_fpn.py``: ResNet-50 (frozen stage 1, norm_eval), FPN 256×5 levels,
 RPN anchors scale 8 × ratios (0.5, 1, 2) × strides 4..64, RoIAlign 7×7, Shared2FC head; the MOT configs set
 one class and ``clip_border=False``. QDTrack's detector uses the caffe-style ResNet, DeepSORT's the pytorch one.
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from trackbench.runners.models.anchors import AnchorGenerator
-from trackbench.runners.models.fpn import FPN
-from trackbench.runners.models.resnet import ResNet
-from trackbench.runners.models.roi_head import RCNNTestConfig, Shared2FCBBoxHead, SingleRoIExtractor, StandardRoIHead
-from trackbench.runners.models.rpn import RPNHead, RPNTestConfig
+from trackbench.runners.models.common.anchors import AnchorGenerator
+from trackbench.runners.models.common.fpn import FPN
+from trackbench.runners.models.common.resnet import ResNet
+from trackbench.runners.models.common.roi_head import RCNNTestConfig, Shared2FCBBoxHead, SingleRoIExtractor, StandardRoIHead
+from trackbench.runners.models.common.rpn import RPNHead, RPNTestConfig
 
 
 @dataclass(frozen=True)

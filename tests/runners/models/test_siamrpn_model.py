@@ -10,19 +10,19 @@ import pytest
 import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.runners.models.siamrpn import TEST_PARAMS, SiamRpnConfig, SiamRpnPlusPlus, SiamRpnTestParams
-from trackbench.runners.models.siamrpn_anchors import (
+from trackbench.runners.models.siamrpn.model import TEST_PARAMS, SiamRpnConfig, SiamRpnPlusPlus, SiamRpnTestParams
+from trackbench.runners.models.siamrpn.anchors import (
     base_anchors_xyxy,
     centered_anchors_xyxy,
     decode_deltas_cxcywh,
     hanning_window,
 )
-from trackbench.runners.models.siamrpn_checkpoint import (
+from trackbench.runners.models.siamrpn.checkpoint import (
     load_mmtracking_checkpoint,
     load_mmtracking_state_dict,
     to_mmtracking_state_dict,
 )
-from trackbench.runners.models.siamrpn_tracker import SiamRpnTracker, crop_and_resize
+from trackbench.runners.models.siamrpn.tracker import SiamRpnTracker, crop_and_resize
 
 SMALL = SiamRpnConfig(base_channels=8, adjust_channels=16)
 
@@ -301,7 +301,7 @@ def test_baseline_file_agrees_with_the_code():
     import tomllib
     from pathlib import Path
 
-    with open(Path(__file__).resolve().parents[2] / "baselines" / "siamrpn.toml", "rb") as handle:
+    with open(Path(__file__).resolve().parents[3] / "baselines" / "siamrpn.toml", "rb") as handle:
         baseline = tomllib.load(handle)
     assert baseline["method"]["name"] == "siamrpn"
     for benchmark, params in TEST_PARAMS.items():

@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trackbench.runners.models.bbox_coder import delta_xywh_decode
-from trackbench.runners.models.ops import batched_nms, roi_align
+from trackbench.runners.models.common.bbox_coder import delta_xywh_decode
+from trackbench.runners.models.common.ops import batched_nms, roi_align
 
 
 def boxes_to_rois(boxes_per_image: Sequence[torch.Tensor]) -> torch.Tensor:

@@ -14,9 +14,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trackbench.runners.models.anchors import AnchorGenerator
-from trackbench.runners.models.bbox_coder import delta_xywh_decode
-from trackbench.runners.models.ops import batched_nms
+from trackbench.runners.models.common.anchors import AnchorGenerator
+from trackbench.runners.models.common.bbox_coder import delta_xywh_decode
+from trackbench.runners.models.common.ops import batched_nms
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trackbench.runners.models.faster_rcnn import FasterRCNN, FasterRCNNConfig
-from trackbench.runners.models.roi_head import SingleRoIExtractor, boxes_to_rois
+from trackbench.runners.models.common.faster_rcnn import FasterRCNN, FasterRCNNConfig
+from trackbench.runners.models.common.roi_head import SingleRoIExtractor, boxes_to_rois
 
 
 class ConvGNReLU(nn.Module):

@@ -23,9 +23,9 @@ import torch
 from torch import nn
 
 from trackbench.errors import InputFileError, TrackbenchError, unknown_name
-from trackbench.runners.models.faster_rcnn import FasterRCNNConfig
-from trackbench.runners.models.qdtrack_head import QDTrackModelConfig
-from trackbench.runners.models.reid import ReIDConfig
+from trackbench.runners.models.common.faster_rcnn import FasterRCNNConfig
+from trackbench.runners.models.qdtrack.head import QDTrackModelConfig
+from trackbench.runners.models.reid.model import ReIDConfig
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ import contextlib
 import numpy as np
 import torch
 
-from trackbench.runners.models.siamrpn import SiamRpnPlusPlus, SiamRpnTestParams
-from trackbench.runners.models.siamrpn_anchors import centered_anchors_xyxy, decode_deltas_cxcywh, hanning_window
+from trackbench.runners.models.siamrpn.model import SiamRpnPlusPlus, SiamRpnTestParams
+from trackbench.runners.models.siamrpn.anchors import centered_anchors_xyxy, decode_deltas_cxcywh, hanning_window
 from trackbench.runners.sot.interface import SotPrediction, SotTracker, as_box_xywh
 
 

@@ -28,7 +28,7 @@ from pathlib import Path
 import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.runners.models.siamrpn import SiamRpnPlusPlus
+from trackbench.runners.models.siamrpn.model import SiamRpnPlusPlus
 
 # The names on both sides, one pair per row of the table above. ``{field}`` stands for a part copied across:
 _FIELDS = {"rest": r".+", "i": r"\d+", "b": r"cls|reg", "p": r"conv\.weight|bn\.\w+", "wb": r"weight|bias"}

@@ -19,9 +19,9 @@ import torch
 from torch import nn
 
 from trackbench.errors import unknown_name
-from trackbench.runners.models.resnet import ResNet
-from trackbench.runners.models.siamrpn_anchors import base_anchors_xyxy
-from trackbench.runners.models.siamrpn_head import AdjustLayers, MultiLevelRpnHead
+from trackbench.runners.models.common.resnet import ResNet
+from trackbench.runners.models.siamrpn.anchors import base_anchors_xyxy
+from trackbench.runners.models.siamrpn.head import AdjustLayers, MultiLevelRpnHead
 
 
 @dataclass(frozen=True)

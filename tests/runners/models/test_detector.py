@@ -12,21 +12,21 @@ import pytest
 import torch
 
 from trackbench.errors import TrackbenchError
-from trackbench.runners.models.anchors import AnchorGenerator, base_anchors_xyxy
-from trackbench.runners.models.bbox_coder import delta_xywh_decode
-from trackbench.runners.models.faster_rcnn import FasterRCNN, FasterRCNNConfig
-from trackbench.runners.models.preprocess import (
+from trackbench.runners.models.common.anchors import AnchorGenerator, base_anchors_xyxy
+from trackbench.runners.models.common.bbox_coder import delta_xywh_decode
+from trackbench.runners.models.common.faster_rcnn import FasterRCNN, FasterRCNNConfig
+from trackbench.runners.models.common.preprocess import (
     MOT17_CAFFE,
     MOT17_PYTORCH,
     PreprocessConfig,
     preprocess_bgr,
     stack_frames,
 )
-from trackbench.runners.models.qdtrack_head import QDTrackModelConfig, QDTrackModel
-from trackbench.runners.models.reid import ReIDConfig, ReIDModel, crop_boxes, embed_boxes
-from trackbench.runners.models.resnet import ResNet
-from trackbench.runners.models.rpn import RPNTestConfig
-from trackbench.runners.models.roi_head import RCNNTestConfig, SingleRoIExtractor, multiclass_nms
+from trackbench.runners.models.qdtrack.head import QDTrackModelConfig, QDTrackModel
+from trackbench.runners.models.reid.model import ReIDConfig, ReIDModel, crop_boxes, embed_boxes
+from trackbench.runners.models.common.resnet import ResNet
+from trackbench.runners.models.common.rpn import RPNTestConfig
+from trackbench.runners.models.common.roi_head import RCNNTestConfig, SingleRoIExtractor, multiclass_nms
 
 FEW = RPNTestConfig(nms_pre=300, max_per_img=150)  # fewer proposals than published: less work per test
 sys.path.insert(0, str(Path(__file__).parent))
@@ -177,7 +177,7 @@ def test_reid_crops_and_batched_embeddings():
 
 
 def test_rpn_proposals_top_k_per_level_nms_within_levels_and_size_filter():
-    from trackbench.runners.models.rpn import RPNHead
+    from trackbench.runners.models.common.rpn import RPNHead
 
     gen = AnchorGenerator((4, 8), (1.0,), (2.0,))  # one 8x8 anchor per cell at stride 4, 16x16 at stride 8
     head = RPNHead(4, 4, gen, RPNTestConfig(nms_pre=3, max_per_img=10, iou_threshold=0.5, min_bbox_size=0.0))

@@ -1,0 +1,1 @@
+"""DeepSORT's appearance (ReID) model as MMTracking configures it."""
