@@ -1,5 +1,7 @@
 """Runners: methods that produce tracking results over whole benchmarks.
 
-``registry.METHODS`` lists the methods; ``launch.launch`` runs one over a dataset on N torch.distributed ranks;
-``trackers/`` holds the association-only trackers (numpy) that replay detections from ``detections.py``.
+``registry.METHODS`` lists the methods (configs in ``config`` / ``neural_config``); ``launcher/`` runs one over a
+dataset on N ranks (``launcher.launch.launch``); ``trackers/`` holds the association-only trackers (numpy),
+``models/`` the neural models (pure torch, one package per method, shared parts in ``models/common/``) and
+``sot/`` the single-object protocols.
 """
