@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Builds an oracle environment with the official implementations, OUTSIDE the repository.
+# Never part of CI: the fixtures it makes are committed, the environment is not.
+#
+#   tools/oracles/build_env.sh mmdet33    [ENV_DIR]   MMDetection 3.3 (QDTrack, SORT, DeepSORT, ByteTrack, OC-SORT,
+#                                                     StrongSORT) on the prebuilt mmcv 2.2.0 wheel (minutes)
+#   tools/oracles/build_env.sh mmtrack014 [ENV_DIR]   MMTracking 0.14 on mmdet 2.28.2 and mmcv-full 1.7.2 built from
+#                                                     source with its CPU ops (one to two CPU hours on 2 cores)
+#
+# ENV_DIR defaults to ~/oracle-envs/<name>. Both use torch 2.13.0 (CPU), the same torch as trackbench.
+set -euo pipefail
+name=${1:?usage: build_env.sh mmdet33|mmtrack014 [ENV_DIR]}
+env_dir=${2:-$HOME/oracle-envs/$name}
+here=$(cd "$(dirname "$0")" && pwd)
+wheels=${ORACLE_WHEELS:-$here/../../../shared/oracle-wheels}
+
+python3 -m venv "$env_dir"
+# shellcheck disable=SC1091
+. "$env_dir/bin/activate"
+pip install -q torch==2.13.0 ninja "numpy<2.5" wheel opencv-python-headless==5.0.0.93
+# torch 2.13 declares setuptools>=77, but mmcv's setup.py and mmengine import pkg_resources (gone in setuptools 70+):
+# installed afterwards on purpose; pip warns about torch's declared requirement, which torch does not need to run.
+pip install -q "setuptools<70"
+
+case "$name" in
+  mmdet33)
+    pip install -q "$wheels"/mmcv-2.2.0-cp311-cp311-linux_x86_64.whl
+    pip install -q --no-deps mmdet==3.3.0 mmengine==0.10.7
+    pip install -q addict yapf rich termcolor scipy shapely terminaltables pycocotools matplotlib six tqdm lap
+    # mmdet 3.3.0 asserts mmcv<2.2.0; 2.2.0 runs the tracking models (checked on the demo frames).
+    init=$(python -c 'import importlib.util as u; print(u.find_spec("mmdet").origin)')
+    sed -i "s/mmcv_maximum_version = '2.2.0'/mmcv_maximum_version = '2.2.1'/" "$init"
+    python -c 'from mmcv.ops import RoIAlign, nms; import mmdet; print("mmdet", mmdet.__version__)'
+    ;;
+  mmtrack014)
+    # mmcv-full 1.7.2's setup.py imports pkg_resources (setuptools<70) and needs torch at build time.
+    MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-2} \
+      nice -n 19 pip install --no-build-isolation mmcv-full==1.7.2
+    pip install -q --no-deps mmdet==2.28.2 mmtrack==0.14.0 mmcls==0.25.0
+    pip install -q addict yapf packaging scipy pycocotools terminaltables matplotlib six tqdm lap motmetrics \
+      "pandas<3" seaborn dotty_dict attributee==0.1.9
+    python -c 'from mmcv.ops import RoIAlign, nms; import mmtrack, mmdet; print("mmtrack", mmtrack.__version__)'
+    ;;
+  *) echo "unknown oracle environment: $name" >&2; exit 2 ;;
+esac
+python -c 'import torch; print("torch", torch.__version__)'
