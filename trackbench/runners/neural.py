@@ -1,6 +1,6 @@
-"""Running the neural models over one video on one rank: QDTrack (detector + embeddings + quasi-dense tracker)
-and the Faster R-CNN detector with DeepSORT's ReID, whose output fills the detection cache that the
-association trackers replay on CPU.
+"""Running the neural models over one video on one rank: QDTrack (detector + embeddings + quasi-dense tracker),
+Tracktor (detector regression + ReID + camera-motion compensation) and the Faster R-CNN detector with DeepSORT's
+ReID, whose output fills the detection cache that the association trackers replay on CPU.
 
 Frames are decoded (OpenCV) and preprocessed in DataLoader worker processes while the model runs; one video at
 a time per rank (the launcher hands videos out); ``amp`` runs the network under autocast (fp16 on CUDA, bf16
@@ -40,7 +40,7 @@ from trackbench.runners.models.common.preprocess import (
 from trackbench.runners.models.qdtrack.head import QDTrackModel
 from trackbench.runners.models.reid.model import ReIDModel, embed_boxes
 from trackbench.runners.launcher.replay import VideoResult, with_progress
-from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig
+from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig, TracktorMethodConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTracker
 
 PROGRESS_EVERY = 10  # frames between progress reports
@@ -284,3 +284,63 @@ def run_detector_reid_video(video, config: DetectorReIDMethodConfig, context) ->
              for i, d, lab, e in with_progress(frames, context.on_frames, PROGRESS_EVERY))
     result, _ = write_video_cache(cache, video.name, items)
     return result
+
+
+# ---- Tracktor ---------------------------------------------------------------------------------------------------
+def tracktor_frames(detector: FasterRCNN, reid: ReIDModel | None, batches, device: str, amp: bool,
+                    public: VideoDetections | None, frame_numbers: np.ndarray):
+    """Yield ``(index, dets (K, 5), labels (K,), TracktorFrame)`` per frame, in order (the tracker needs each
+    frame's features and image, so frames go one at a time through the model)."""
+    from trackbench.runners.models.tracktor.frames import TracktorFrame
+
+    starts, stops = public.frame_slices(frame_numbers) if public is not None else (None, None)
+    for batch in batches:
+        for index, prepared in batch:
+            image = prepared.image[None].to(device, non_blocking=True)
+            with torch.no_grad(), autocast(device, amp):
+                frame = TracktorFrame(detector, reid, image, detector.extract_feat(image), prepared.img_shape,
+                                      prepared.scale_factor)
+                boxes = None if public is None else public.boxes_xyxy[starts[index]:stops[index]]
+                dets, labels = frame.detect(boxes)
+            yield index, dets.float(), labels, frame
+
+
+def run_tracktor_video(video, config: TracktorMethodConfig, context) -> VideoResult:
+    """The launcher's ``run_video`` for ``tracktor`` (or, with ``cache_only``, its detections into the cache)."""
+    from trackbench.runners.models.tracktor.tracker import run_tracker
+
+    if context.checkpoint is None:
+        raise TrackbenchError("tracktor needs --checkpoint (MMTracking's MOT17 Faster R-CNN .pth)")
+    if config.with_reid and not config.reid_checkpoint:
+        raise TrackbenchError("tracktor re-identifies lost tracks: pass --set reid_checkpoint=REID.pth "
+                              "(or --set with_reid=false)")
+    detector = load_faster_rcnn(context.checkpoint, context.device)
+    reid = load_reid(Path(config.reid_checkpoint), context.device) if config.reid_checkpoint else None
+    public = context.detections(video) if config.public_detections else None
+    preprocess = dataclasses.replace(MOT17_PYTORCH, scale=(config.scale, config.scale))
+    batches = frame_batches(FrameFiles(video_frame_paths(video), preprocess), config.batch_size,
+                            config.loader_workers)
+    frames = with_progress(tracktor_frames(detector, reid, batches, context.device, config.amp, public,
+                                           video.frame_numbers), context.on_frames, PROGRESS_EVERY)
+    if config.cache_only:
+        def cached():
+            for index, dets, labels, frame in frames:
+                emb = frame.embed(dets[:, :4]).cpu().numpy() if reid is not None else None
+                yield video.frame_numbers[index], dets.cpu().numpy(), labels.cpu().numpy(), emb
+
+        result, _ = write_video_cache(_cache_dir(config, "tracktor"), video.name, cached())
+        return result
+    rows = []
+
+    def keep(index: int, out) -> None:
+        if len(out.ids):
+            b = out.boxes.cpu().numpy().astype(np.float64)
+            # ids from 1 as in the other runners' <video>.txt (MMTracking counts from 0; the scores do not change)
+            rows.append(np.column_stack([np.full(len(out.ids), video.frame_numbers[index]), out.ids.numpy() + 1,
+                                         b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1], b[:, 4],
+                                         out.labels.cpu().numpy()]))
+
+    failures = run_tracker(((i, d, lab, f) for i, d, lab, f in frames), config.tracker_config(), keep)
+    notes = {"cmc_failures": failures} if failures else {}
+    return VideoResult(np.concatenate(rows) if rows else np.zeros((0, 8)), notes)
+

@@ -1,4 +1,4 @@
-"""Configs of the neural methods (``qdtrack``, ``faster_rcnn_reid``) and the ``--amp`` / ``--cache-only`` flags
+"""Configs of the neural methods (``qdtrack``, ``faster_rcnn_reid``, ``tracktor``) and the ``--amp`` / ``--cache-only`` flags
 of ``trackbench run``; torch-free so the method registry stays cheap to import (the models live in
 :mod:`trackbench.runners.neural`)."""
 
@@ -10,6 +10,7 @@ from typing import ClassVar
 from pathlib import Path
 
 from trackbench.errors import TrackbenchError
+from trackbench.runners.models.tracktor.config import TracktorTrackerConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTrackerConfig
 
 CACHE_FOLDER = "cache"  # --cache-only writes <out>/cache/<video>.npz
@@ -50,6 +51,21 @@ class DetectorReIDMethodConfig(NeuralRunOptions):
     reid_batch_size: int = 64
 
 
+@dataclass(frozen=True)
+class TracktorMethodConfig(NeuralRunOptions, TracktorTrackerConfig):
+    """``trackbench run tracktor``: MMTracking's MOT17 Faster R-CNN (``--checkpoint``), DeepSORT's ReID
+    (``reid_checkpoint``, needed while ``with_reid``), the tracker's published settings, and
+    ``public_detections`` (the benchmark's boxes refined by the RoI head instead of the detector's own). With
+    ``cache_only`` the detections (and embeddings) go to the cache for the association trackers instead."""
+
+    reid_checkpoint: str = ""
+    public_detections: bool = False
+
+    def tracker_config(self) -> TracktorTrackerConfig:
+        names = {f.name for f in dataclasses.fields(TracktorTrackerConfig)}
+        return TracktorTrackerConfig(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
+
+
 def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_only: bool) -> list[str]:
     """``--amp`` / ``--cache-only`` as ``--set`` overrides (they enter the config and its hash)."""
     extra = (["amp=true"] if amp else []) + (
@@ -58,7 +74,8 @@ def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_
     fields = {f.name for f in dataclasses.fields(config_class)}
     if (amp and "amp" not in fields) or (cache_only and "cache_only" not in fields):
         raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: faster_rcnn_reid, "
-                              f"qdtrack, siamrpn; --cache-only: faster_rcnn_reid, qdtrack), not to {method!r}")
+                              f"qdtrack, siamrpn, tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), "
+                              f"not to {method!r}")
     if getattr(config_class, "requires_cache_only", False) and not cache_only:
         raise TrackbenchError(f"{method} only fills a detection cache: pass --cache-only")
     return extra

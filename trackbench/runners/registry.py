@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from trackbench.errors import unknown_name
-from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig
+from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig, TracktorMethodConfig
 from trackbench.runners.launcher.replay import VideoResult, replay
 from trackbench.runners.sot.methods import NccMethodConfig, SiamRpnMethodConfig, run_ncc_video, run_siamrpn_video
 from trackbench.runners.trackers.botsort import BotSortConfig, BotSortTracker
@@ -122,6 +122,11 @@ METHODS: dict[str, MethodSpec] = {
     "sort": association_method("sort", "SORT (Bewley et al. ICIP 2016)", SortTracker, SortConfig),
     "strongsort": association_method("strongsort", "StrongSORT (Du et al. TMM 2023) with ECC and GSI, cached "
                                      "embeddings", StrongSortTracker, StrongSortConfig, needs_embeddings=True),
+    "tracktor": MethodSpec(
+        name="tracktor", summary="Tracktor (Bergmann et al. ICCV 2019): Faster R-CNN box regression + ReID + ECC, "
+        "MMTracking MOT17 weights (--set reid_checkpoint=PATH; --set public_detections=true for the public "
+        "boxes); GPU optional", config_class=TracktorMethodConfig, run_video=neural_method("run_tracktor_video"),
+        needs_detections=False, needs_checkpoint=True),
 }
 
 

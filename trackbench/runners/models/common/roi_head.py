@@ -92,22 +92,32 @@ class RCNNTestConfig:
     clip_border: bool = False
 
 
-def multiclass_nms(
+def multiclass_nms_with_inds(
     boxes: torch.Tensor, scores: torch.Tensor, score_thr: float, iou_threshold: float, max_num: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """boxes (N, 4*C), scores (N, C+1) with background last → (dets (K, 5), labels (K,)), as mmdet 2.x."""
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """boxes (N, 4*C), scores (N, C+1) with background last → (dets (K, 5), labels (K,), inds (K,)), as mmdet
+    2.x's ``multiclass_nms(..., return_inds=True)``: ``inds`` index the flattened (N * C) box-class pairs, so
+    with one class they are proposal indices (Tracktor carries track ids through them)."""
     num_classes = scores.shape[1] - 1
     boxes = boxes.reshape(boxes.shape[0], -1, 4).expand(-1, num_classes, 4).reshape(-1, 4)
     labels = torch.arange(num_classes, device=scores.device).view(1, -1).expand(scores.shape[0], -1).reshape(-1)
     scores = scores[:, :-1].reshape(-1)
-    valid = scores > score_thr
-    boxes, scores, labels = boxes[valid], scores[valid], labels[valid]
+    inds = torch.nonzero(scores > score_thr).squeeze(1)
+    boxes, scores, labels = boxes[inds], scores[inds], labels[inds]
     if boxes.numel() == 0:
-        return boxes.new_zeros((0, 5)), labels
+        return boxes.new_zeros((0, 5)), labels, inds
     dets, keep = batched_nms(boxes, scores, labels, iou_threshold)
     if max_num > 0:
         dets, keep = dets[:max_num], keep[:max_num]
-    return dets, labels[keep]
+    return dets, labels[keep], inds[keep]
+
+
+def multiclass_nms(
+    boxes: torch.Tensor, scores: torch.Tensor, score_thr: float, iou_threshold: float, max_num: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """boxes (N, 4*C), scores (N, C+1) with background last → (dets (K, 5), labels (K,)), as mmdet 2.x."""
+    dets, labels, _ = multiclass_nms_with_inds(boxes, scores, score_thr, iou_threshold, max_num)
+    return dets, labels
 
 
 class StandardRoIHead(nn.Module):
@@ -123,21 +133,25 @@ class StandardRoIHead(nn.Module):
         self.test_cfg = test_cfg
 
     @torch.no_grad()
-    def detect(
+    def regress(
         self,
         feats: Sequence[torch.Tensor],
         proposals: Sequence[torch.Tensor],
         img_shapes: Sequence[tuple[int, int]],
         scale_factors: Sequence[Sequence[float]] | None = None,
     ) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """Per image (dets (K, 5) x1y1x2y2+score, labels (K,)); boxes divided by ``scale_factors``
+        """Per image (boxes (K, 4*C), probs (K, C+1)) for the given proposals, before any threshold or NMS
+        (mmdet's ``simple_test_bboxes`` with ``rcnn_test_cfg=None``); boxes divided by ``scale_factors``
         (w, h, w, h) when given, i.e. in original-image coordinates."""
         cfg = self.test_cfg
+        counts = [p.shape[0] for p in proposals]
+        if sum(counts) == 0:
+            empty = feats[0].new_zeros((0, 4 * self.bbox_head.num_classes))
+            return [(empty, feats[0].new_zeros((0, self.bbox_head.num_classes + 1))) for _ in proposals]
         rois = boxes_to_rois(proposals)
         roi_feats = self.bbox_roi_extractor(feats[: self.bbox_roi_extractor.num_inputs], rois)
         cls_score, bbox_pred = self.bbox_head(roi_feats)
         results = []
-        counts = [p.shape[0] for p in proposals]
         for i, (score, pred, roi) in enumerate(
             zip(cls_score.split(counts), bbox_pred.split(counts), rois.split(counts), strict=True)
         ):
@@ -148,5 +162,19 @@ class StandardRoIHead(nn.Module):
             if scale_factors is not None and boxes.shape[0] > 0:
                 factor = boxes.new_tensor(scale_factors[i])
                 boxes = (boxes.reshape(boxes.shape[0], -1, 4) / factor).reshape(boxes.shape[0], -1)
-            results.append(multiclass_nms(boxes, probs, cfg.score_thr, cfg.iou_threshold, cfg.max_per_img))
+            results.append((boxes, probs))
         return results
+
+    @torch.no_grad()
+    def detect(
+        self,
+        feats: Sequence[torch.Tensor],
+        proposals: Sequence[torch.Tensor],
+        img_shapes: Sequence[tuple[int, int]],
+        scale_factors: Sequence[Sequence[float]] | None = None,
+    ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """Per image (dets (K, 5) x1y1x2y2+score, labels (K,)): :meth:`regress`, then the per-class score
+        threshold, NMS and ``max_per_img`` of ``test_cfg``."""
+        cfg = self.test_cfg
+        return [multiclass_nms(boxes, probs, cfg.score_thr, cfg.iou_threshold, cfg.max_per_img)
+                for boxes, probs in self.regress(feats, proposals, img_shapes, scale_factors)]
