@@ -38,14 +38,21 @@ def xywh_to_xyxy_with_area(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return xyxy, area
 
 
+def xyxy_with_area(boxes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x0 y0 x1 y1 boxes (a contiguous float64 copy) and TrackEval's area (x1 - x0) * (y1 - y0)."""
+    xyxy = np.array(boxes, dtype=np.float64).reshape(-1, 4)
+    return xyxy, (xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1])
+
+
 def overlapping_pairs_by_frame(
     gt_frame: np.ndarray,
     gt_xywh: np.ndarray,
     tr_frame: np.ndarray,
     tr_xywh: np.ndarray,
+    box_format: str = "xywh",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """All (gt row, tracker row, IoU) with IoU > 0 and the same frame, as three aligned arrays sorted by
-    (gt row, tracker row).
+    (gt row, tracker row). ``box_format="xyxy"`` takes x0 y0 x1 y1 boxes as they are (TrackEval's ``x0y0x1y1``).
 
     The compiled kernel (``trackbench/native/mot_match.c``) visits each frame's gt x tracker pairs with the
     arithmetic of :func:`iou_xywh_batch` pair by pair, on boxes converted here by :func:`xywh_to_xyxy_with_area`, so
@@ -59,8 +66,9 @@ def overlapping_pairs_by_frame(
         return empty
     gt_frame = np.asarray(gt_frame, dtype=np.int64)
     tr_frame = np.asarray(tr_frame, dtype=np.int64)
-    gt_xyxy, gt_area = xywh_to_xyxy_with_area(gt_xywh)
-    tr_xyxy, tr_area = xywh_to_xyxy_with_area(tr_xywh)
+    to_xyxy = xywh_to_xyxy_with_area if box_format == "xywh" else xyxy_with_area
+    gt_xyxy, gt_area = to_xyxy(gt_xywh)
+    tr_xyxy, tr_area = to_xyxy(tr_xywh)
     n_frames = int(max(gt_frame.max(), tr_frame.max())) + 1
     g_order, t_order = _frame_order(gt_frame), _frame_order(tr_frame)  # the kernel wants rows grouped by frame
     if g_order is not None:

@@ -15,9 +15,9 @@ import numpy as np
 
 from trackbench.errors import InputFileError, TrackbenchError, unknown_name
 from trackbench.formats.motchallenge import read_mot_txt
-from trackbench.metrics.mot.assignment import FrameSlices, assign_frames
+from trackbench.metrics.mot.benchmarks.preprocess import matched_rows
 from trackbench.metrics.mot.data import SequenceData, subset_sequence
-from trackbench.metrics.mot.similarity import EPS, overlapping_pairs_by_frame
+from trackbench.metrics.mot.similarity import overlapping_pairs_by_frame
 
 MOT_CLASSES = {
     "pedestrian": 1, "person_on_vehicle": 2, "car": 3, "bicycle": 4, "motorbike": 5, "non_mot_vehicle": 6,
@@ -39,6 +39,10 @@ BENCHMARKS = {
     "MOT16": MotRules("MOT16", preprocess=True, distractors=_BASE_DISTRACTORS),
     "MOT17": MotRules("MOT17", preprocess=True, distractors=_BASE_DISTRACTORS),
     "MOT20": MotRules("MOT20", preprocess=True, distractors=_BASE_DISTRACTORS + ("non_mot_vehicle",)),
+    # TrackEval's MotChallenge2DBox with BENCHMARK set to these names (their official scripts): MOT17's rules,
+    # their own seqmaps (--seqmap); track ids may start at 0
+    "DANCETRACK": MotRules("DanceTrack", preprocess=True, distractors=_BASE_DISTRACTORS),
+    "SPORTSMOT": MotRules("SportsMOT", preprocess=True, distractors=_BASE_DISTRACTORS),
 }
 
 
@@ -127,7 +131,8 @@ def load_mot_sequence(
         if len(bad):
             _fail(gt_path, int(gt_order[bad[0]]), f"class {gt_class[bad[0]]} is not a MOTChallenge class (1..13)")
         distractors = np.array([MOT_CLASSES[c] for c in rules.distractors])
-        m_gt, m_tr = _preprocess_matches(seq_length, gt_frame, tr_frame, pair_gt, pair_tr, pair_sim)
+        every_gt, every_tr = np.ones(len(gt_ids), bool), np.ones(len(tr_ids), bool)
+        m_gt, m_tr = matched_rows(seq_length, gt_frame, tr_frame, every_gt, every_tr, pair_gt, pair_tr, pair_sim)
         keep_tr[m_tr[np.isin(gt_class[m_gt], distractors)]] = False
         keep_gt = (gt_mark != 0) & (gt_class == MOT_CLASSES["pedestrian"])
     else:
@@ -136,16 +141,8 @@ def load_mot_sequence(
                            pair_gt, pair_tr, pair_sim, keep_gt, keep_tr)
 
 
-def _preprocess_matches(T, gt_frame, tr_frame, pair_gt, pair_tr, pair_sim):
-    """TrackEval's distractor matching: per frame, Hungarian on IoU with entries below 0.5 zeroed."""
-    cand = pair_sim >= 0.5 - EPS
-    c_gt, c_tr = pair_gt[cand], pair_tr[cand]
-    chosen = assign_frames(gt_frame[c_gt], c_gt, c_tr, pair_sim[cand], FrameSlices(gt_frame, T),
-                           FrameSlices(tr_frame, T))
-    return c_gt[chosen], c_tr[chosen]
-
-
 def check_benchmark_name(benchmark: str | None) -> MotRules:
     if benchmark is None:
-        raise TrackbenchError("--benchmark is required for MOTChallenge data (MOT15, MOT16, MOT17 or MOT20)")
+        raise TrackbenchError("--benchmark is required for MOTChallenge-layout data (MOT15, MOT16, MOT17, MOT20, "
+                              "DanceTrack or SportsMOT)")
     return get_rules(benchmark)
