@@ -81,7 +81,7 @@ def test_missing_result_file_and_unknown_names(tmp_path):
 
     with pytest.raises(TrackbenchError, match="no result file for sequence S"):
         evaluate_mot(get_rules("MOT17"), tmp_path / "gt", [tmp_path / "trackers/trk"], ["HOTA"])
-    with pytest.raises(TrackbenchError, match="unknown benchmark 'MOT99'; valid: MOT15, MOT16, MOT17, MOT20"):
+    with pytest.raises(TrackbenchError, match="unknown benchmark 'MOT99'; valid: DANCETRACK, MOT15, MOT16, MOT17, MOT20, SPORTSMOT"):
         get_rules("MOT99")
     from trackbench.metrics.mot.evaluate import families_for
 

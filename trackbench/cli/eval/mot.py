@@ -29,6 +29,8 @@ def resolve_gt_root(gt: Path, benchmark: str, split: str | None) -> Path:
     candidate = gt / f"{benchmark}-{split or 'train'}"
     if candidate.is_dir():
         return candidate
+    if (gt / (split or "train")).is_dir():  # DanceTrack / SportsMOT: <root>/<split>/<seq>
+        return gt / (split or "train")
     raise TrackbenchError(f"{gt}: no <seq>/gt/gt.txt inside (and no {candidate.name} folder)")
 
 
