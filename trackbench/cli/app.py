@@ -24,7 +24,8 @@ COMMAND_MODULES = (
 
 
 # Options that take several values after one flag (``--metrics HOTA MOTA IDF1``), as the docs write them.
-MULTI_VALUE_OPTIONS = frozenset({"--metrics", "--results", "--detectors", "--chunks", "--split", "--set", "--sequences"})
+MULTI_VALUE_OPTIONS = frozenset({"--metrics", "--results", "--detectors", "--chunks", "--split", "--set", "--sequences",
+                                 "--classes"})
 
 
 def expand_multi_value_options(argv: list[str]) -> list[str]:

@@ -71,7 +71,8 @@ def test_categories_are_scored_apart_and_averaged(realdata, tmp_path, capsys):
                                            / (det_av["CLR_TP"] + det_av["CLR_FN"]))
     assert main(["eval", "--benchmark", "cocovid", "--gt", str(gt), "--results", str(res), "--format", "json"]) == 0
     payload = json.loads(capsys.readouterr().out)["trackers"]["res"]
-    assert set(payload["classes"]) == {"pedestrian", "ghost"}
+    assert set(payload["classes"]) == {"pedestrian", "ghost", "cls_comb_cls_av", "cls_comb_det_av"}
+    assert payload["classes"]["cls_comb_det_av"]["combined"]["CLR_FP"] == det_av["CLR_FP"]
     assert "class_averaged" in payload["combined"]
 
 

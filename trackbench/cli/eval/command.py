@@ -50,6 +50,7 @@ class EvalOptions:
     plots: bool
     allow_missing: bool
     tracker_names: list[str] | None
+    classes: list[str] | None = None
 
 
 def result_names(options: EvalOptions) -> list[str]:
@@ -76,7 +77,7 @@ def eval_command(
     results: Annotated[list[Path], typer.Option("--results", help="Tracker result folder(s) or JSON file(s).")],
     task: Annotated[Task, typer.Option("--task", help="What is scored.")] = Task.mot,
     benchmark: Annotated[
-        Optional[str], typer.Option("--benchmark", help="MOT15/MOT16/MOT17/MOT20, or cocovid for plain CocoVID gt.")
+        Optional[str], typer.Option("--benchmark", help="MOT15/MOT16/MOT17/MOT20, DanceTrack, SportsMOT, KITTI, BDD100K, or cocovid for plain CocoVID gt.")
     ] = None,
     split: Annotated[Optional[str], typer.Option("--split", help="Split name, e.g. train (MOTChallenge).")] = None,
     seqmap: Annotated[Optional[Path], typer.Option("--seqmap", help="MOTChallenge seqmap file.")] = None,
@@ -102,12 +103,15 @@ def eval_command(
     tracker_names: Annotated[
         Optional[list[str]], typer.Option("--name", help="Tracker name per --results (default: folder name).")
     ] = None,
+    classes: Annotated[
+        Optional[list[str]], typer.Option("--classes", help="Classes to score (KITTI, BDD100K, cocovid; default: all).")
+    ] = None,
 ) -> int:
     """Score tracker results against ground truth with the official metrics."""
     options = EvalOptions(
         task=task, gt=gt, results=list(results), benchmark=benchmark, split=split, seqmap=seqmap,
         sequences=sequences, metrics=metrics, protocol=protocol, convention=convention, workers=workers, out=out,
-        format=format, plots=plots, allow_missing=allow_missing, tracker_names=tracker_names,
+        format=format, plots=plots, allow_missing=allow_missing, tracker_names=tracker_names, classes=classes,
     )
     if plots and out is None:
         raise TrackbenchError("--plots needs --out (the folder the PNG files go to)")

@@ -14,6 +14,7 @@ from trackbench.cli.tables import rows_to_csv, rows_to_markdown
 from trackbench.errors import TrackbenchError
 from trackbench.metrics.mot import report as mot_report
 from trackbench.metrics.mot.benchmarks.motchallenge import check_benchmark_name
+from trackbench.metrics.mot.benchmarks.multiclass import BENCHMARK_MODULES as MULTICLASS_BENCHMARKS
 from trackbench.metrics.mot.evaluate import evaluate_mot, families_for
 
 
@@ -39,6 +40,10 @@ def run_eval(options) -> int:
         from trackbench.cli.eval.mot_cocovid import run_eval_cocovid
 
         return run_eval_cocovid(options)
+    if (options.benchmark or "").upper() in MULTICLASS_BENCHMARKS:
+        from trackbench.cli.eval.mot_multiclass import run_eval_multiclass
+
+        return run_eval_multiclass(options)
     rules = check_benchmark_name(options.benchmark)
     families = families_for(options.metrics)
     gt_root = resolve_gt_root(options.gt, rules.name, options.split)

@@ -26,12 +26,16 @@ def run_eval_cocovid(options) -> int:
     if len(names) != len(options.results):
         raise TrackbenchError(f"{len(names)} names for {len(options.results)} --results files")
     with progress_bar("evaluating videos") as advance:
-        results = evaluate_cocovid(options.gt, list(options.results), names, families, progress=advance)
+        results = evaluate_cocovid(options.gt, list(options.results), names, families, progress=advance,
+                                   classes=getattr(options, "classes", None))
     payload = {"trackers": {}}
     for r in results:
         payload["trackers"][r.name] = {
-            "classes": {cls: {"sequences": {s: flat_fields(f) for s, f in c["sequences"].items()},
-                              "combined": flat_fields(c["combined"])} for cls, c in r.classes.items()},
+            "classes": {**{cls: {"sequences": {s: flat_fields(f) for s, f in c["sequences"].items()},
+                                 "combined": flat_fields(c["combined"])} for cls, c in r.classes.items()},
+                        # TrackEval's keys for the two class averages (only combined), as for KITTI / BDD100K
+                        "cls_comb_cls_av": {"combined": flat_fields(r.class_averaged)},
+                        "cls_comb_det_av": {"combined": flat_fields(r.detection_averaged)}},
             "combined": {"class_averaged": flat_fields(r.class_averaged),
                          "detection_averaged": flat_fields(r.detection_averaged)},
         }

@@ -16,8 +16,9 @@ from typing import Callable
 import numpy as np
 
 from trackbench.cocovid.index import CocoVid, load_cocovid
-from trackbench.errors import InputFileError
+from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.jsonfile import read_json
+from trackbench.metrics.mot.benchmarks.multiclass import CLASS_AVERAGED, DETECTION_AVERAGED, combine_over_classes
 from trackbench.metrics.mot.data import SequenceData, subset_sequence
 from trackbench.metrics.mot.evaluate import FAMILIES
 from trackbench.metrics.mot.similarity import overlapping_pairs_by_frame
@@ -82,28 +83,17 @@ def _check_unique(name: str, data: SequenceData, path: Path, what: str) -> None:
             raise InputFileError(path, f"video {name}: the same {what} track id twice in one frame")
 
 
-def combine_class_averaged(family: str, per_class: list[dict]) -> dict:
-    """TrackEval's ``combine_classes_class_averaged``: counts summed, every other field the mean over classes."""
-    if family == "Count":
-        return {k: sum(r[k] for r in per_class) for k in per_class[0]}
-    counts = {"HOTA": ("HOTA_TP", "HOTA_FN", "HOTA_FP"),
-              "CLEAR": ("CLR_TP", "CLR_FN", "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag", "CLR_Frames"),
-              "Identity": ("IDTP", "IDFN", "IDFP")}[family]
-    out = {}
-    for key in per_class[0]:
-        values = [r[key] for r in per_class]
-        out[key] = sum(values) if key in counts else np.mean(values, axis=0)
-    return out
-
-
 def evaluate_cocovid(
     gt_path: Path,
     result_paths: list[Path],
     names: list[str],
     families: list[str],
     progress: Callable[[int], None] | None = None,
+    classes: list[str] | None = None,
 ) -> list[CocoVidTrackerResult]:
+    """Per category of ``classes`` (default: every category of the gt), then the two class averages."""
     gt = load_cocovid(gt_path)
+    chosen = _chosen_categories(gt, classes)
     gt_records = []
     for image_id, anns in gt.annotations_by_image.items():
         for ann in anns:
@@ -118,7 +108,7 @@ def evaluate_cocovid(
         out = CocoVidTrackerResult(name)
         g_video = np.array([image_video[i] for i in gt_rows[:, 0].astype(np.int64)], dtype=np.int64)
         t_video = np.array([image_video[i] for i in tr_rows[:, 0].astype(np.int64)], dtype=np.int64)
-        for cat_id, cat in sorted(gt.categories.items()):
+        for cat_id, cat in chosen:
             seqs = {}
             for video in gt.videos:
                 data = _video_sequence(video["name"], gt.images_by_video[video["id"]],
@@ -129,10 +119,21 @@ def evaluate_cocovid(
                     progress(1)
             combined = {fam: FAMILIES[fam][1]([s[fam] for s in seqs.values()]) for fam in families}
             out.classes[cat["name"]] = {"sequences": seqs, "combined": combined}
-        per_class = list(out.classes.values())
-        out.class_averaged = {fam: combine_class_averaged(fam, [c["combined"][fam] for c in per_class])
-                              for fam in families}
-        out.detection_averaged = {fam: FAMILIES[fam][1]([c["combined"][fam] for c in per_class])
-                                  for fam in families}
+        combined = combine_over_classes({c: v["combined"] for c, v in out.classes.items()}, families, True, {})
+        out.class_averaged, out.detection_averaged = combined[CLASS_AVERAGED], combined[DETECTION_AVERAGED]
         results.append(out)
     return results
+
+
+def _chosen_categories(gt: CocoVid, classes: list[str] | None) -> list[tuple[int, dict]]:
+    """(id, category) of the named classes (any case), in category-id order; every category when none named."""
+    every = sorted(gt.categories.items())
+    if not classes:
+        return every
+    by_name = {cat["name"].lower(): cat_id for cat_id, cat in every}
+    unknown = [c for c in classes if c.lower() not in by_name]
+    if unknown:
+        raise TrackbenchError(f"the ground truth has no category {unknown[0]!r}; its categories: "
+                              f"{', '.join(cat['name'] for _, cat in every)}")
+    wanted = {by_name[c.lower()] for c in classes}
+    return [(cat_id, cat) for cat_id, cat in every if cat_id in wanted]

@@ -1,0 +1,95 @@
+"""``trackbench eval --benchmark KITTI|BDD100K``: HOTA, CLEAR, Identity and Count per class, with TrackEval's
+class combinations, as tables, CSV, markdown or JSON; ``--out`` writes TrackEval's files per class and records."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from trackbench.cli.options import OutputFormat
+from trackbench.cli.progress import progress_bar
+from trackbench.cli.tables import rows_to_csv, rows_to_markdown
+from trackbench.metrics.mot import report as mot_report
+from trackbench.metrics.mot.benchmarks.multiclass import (
+    MultiClassResult, evaluate_multiclass, get_benchmark, multiclass_json,
+)
+from trackbench.metrics.mot.evaluate import TrackerResult, families_for, flat_fields
+
+
+def _class_results(result: MultiClassResult) -> list[tuple[str, TrackerResult]]:
+    """Each evaluated class and each class combination as a one-class TrackerResult (combinations: no sequences)."""
+    out = [(cls, TrackerResult(result.name, c["sequences"], c["combined"])) for cls, c in result.classes.items()]
+    out += [(key, TrackerResult(result.name, {}, fams)) for key, fams in result.class_combinations.items()]
+    return out
+
+
+def run_eval_multiclass(options) -> int:
+    benchmark = get_benchmark(options.benchmark)
+    families = families_for(options.metrics)
+    with progress_bar("evaluating sequences") as advance:
+        results = evaluate_multiclass(benchmark, options.gt, list(options.results), families, split=options.split,
+                                      seqmap=options.seqmap, sequences=options.sequences,
+                                      classes=getattr(options, "classes", None), names=options.tracker_names,
+                                      workers=options.workers, progress=advance, on_total=advance.set_total)
+    render_multiclass(results, families, options)
+    if options.out is not None:
+        write_multiclass_files(results, options, benchmark.name)
+    return 0
+
+
+def render_multiclass(results: list[MultiClassResult], families: list[str], options) -> None:
+    console = Console(highlight=False)
+    fields = mot_report.summary_fields(families, options.metrics)
+    for note in (n for r in results for n in dict.fromkeys(r.notes)):
+        print(f"note: {note}", file=sys.stderr)
+    if options.format == OutputFormat.json:
+        print(json.dumps(multiclass_json(results), indent=1))
+        return
+    csv_rows = []
+    for result in results:
+        for cls, one in _class_results(result):
+            rows = mot_report.summary_rows(one, fields)
+            if options.format == OutputFormat.csv:
+                csv_rows += [[result.name, cls] + row for row in rows]
+            elif options.format == OutputFormat.markdown:
+                print(f"### {result.name} — {cls}\n")
+                print(rows_to_markdown(["sequence"] + fields, rows))
+            else:
+                table = Table(*(["sequence"] + fields), title=f"{result.name} ({cls}, values in %)",
+                              title_justify="left")
+                for row in rows[:-1]:
+                    table.add_row(*row)
+                table.add_row(*rows[-1], style="bold")
+                console.print(table)
+    if options.format == OutputFormat.csv:
+        print(rows_to_csv(["tracker", "class", "sequence"] + fields, csv_rows), end="")
+
+
+def write_multiclass_files(results: list[MultiClassResult], options, benchmark: str) -> None:
+    """Per tracker: TrackEval's ``<class>_summary.txt`` / ``<class>_detailed.csv`` for every class and combination,
+    ``results.json`` (the ``--format json`` layout); per class a record under ``<out>/classes/<class>/``."""
+    from trackbench.atomic import write_json_atomic
+    from trackbench.results_store import make_record, write_record
+
+    out = Path(options.out)
+    written = 0
+    for result, directory in zip(results, options.results):
+        folder = out / result.name
+        for cls, one in _class_results(result):
+            written += len(mot_report.write_trackeval_files(one, folder, cls)) - 1
+            if options.plots and "HOTA" in one.combined:
+                mot_report.plot_alpha_curves(one, folder / f"{cls}_plot.png")
+                written += 1
+            write_record(out / "classes" / cls, make_record(
+                result.name, f"{benchmark}/{cls}", options.split or ("training" if benchmark == "KITTI" else "val"),
+                "mot", flat_fields(one.combined), {s: flat_fields(f) for s, f in one.sequences.items()},
+                Path(directory)))
+            written += 1
+        write_json_atomic(folder / "results.json", multiclass_json([result]), indent=1)
+        written += 1
+    if options.format != OutputFormat.json:
+        Console(highlight=False).print(f"wrote {written} files under {out}")
