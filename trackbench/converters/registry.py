@@ -20,6 +20,10 @@ CONVERTERS: dict[str, tuple[str, str]] = {
     "youtube-vis-2019": ("trackbench.converters.youtube_vis", "YOUTUBE_VIS_2019"),
     "youtube-vis-2021": ("trackbench.converters.youtube_vis", "YOUTUBE_VIS_2021"),
     "tao": ("trackbench.converters.mot.tao", "TAO"),
+    "dancetrack": ("trackbench.converters.mot.dancetrack", "DANCETRACK"),
+    "sportsmot": ("trackbench.converters.mot.sportsmot", "SPORTSMOT"),
+    "kitti": ("trackbench.converters.mot.kitti", "KITTI"),
+    "bdd100k": ("trackbench.converters.mot.bdd100k", "BDD100K"),
     # part 2: single-object families
     "lasot": ("trackbench.converters.sot.lasot", "LASOT"),
     "uav123": ("trackbench.converters.sot.uav123", "UAV123"),

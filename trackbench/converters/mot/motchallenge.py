@@ -61,7 +61,7 @@ def half_split_frames(seq_length: int, split: str) -> range:
     return range(1, seq_length + 1)
 
 
-def _read_seqinfo(seq_dir: Path, notes: list[str]) -> dict[str, Any]:
+def _read_seqinfo(seq_dir: Path, notes: list[str], digits: int = 6) -> dict[str, Any]:
     path = seq_dir / "seqinfo.ini"
     sections = read_ini(path)
     if "Sequence" not in sections:
@@ -96,7 +96,7 @@ def _read_seqinfo(seq_dir: Path, notes: list[str]) -> dict[str, Any]:
         info["width"] = parse_int(path, *fields["imWidth"], "imWidth")
         info["height"] = parse_int(path, *fields["imHeight"], "imHeight")
     else:
-        first = seq_dir / info["imDir"] / f"{1:06d}{info['imExt']}"
+        first = seq_dir / info["imDir"] / f"{1:0{digits}d}{info['imExt']}"
         if not first.is_file():
             raise InputFileError(
                 path, f"lacks imWidth/imHeight and the first frame {first} to read the size from is missing"
@@ -120,17 +120,27 @@ def _make_plan(family: str, root: Path, split: str, options: dict[str, Any]) -> 
         if unknown:
             raise TrackbenchError(f"unknown MOT17 detector(s) {unknown}; valid: {', '.join(MOT17_DETECTORS)}")
         detectors = {d.upper() for d in detectors}
-    tasks, skipped, notes = [], [], []
+    seq_dirs, skipped = [], []
     for seq_dir in list_subdirs(folder):
         if detectors:
             suffix = seq_dir.name.rsplit("-", 1)[-1]
             if suffix not in detectors:
                 skipped.append(Skip(str(seq_dir), f"detector copy not selected by --detectors ({suffix})"))
                 continue
+        seq_dirs.append(seq_dir)
+    return plan_sequences(family, folder, seq_dirs, split, options, skipped)
+
+
+def plan_sequences(family: str, folder: Path, seq_dirs: list[Path], split: str, options: dict[str, Any],
+                   skipped: list[Skip], digits: int = 6) -> ConversionPlan:
+    """The plan for MOTChallenge-layout sequence folders (also DanceTrack's and SportsMOT's); ``digits`` is the
+    width of the frame file names (MOTChallenge 000001.jpg, DanceTrack 00000001.jpg)."""
+    tasks, notes = [], []
+    for seq_dir in seq_dirs:
         if not (seq_dir / "seqinfo.ini").is_file():
             skipped.append(Skip(str(seq_dir), "no seqinfo.ini in the sequence folder"))
             continue
-        info = _read_seqinfo(seq_dir, notes)
+        info = _read_seqinfo(seq_dir, notes, digits)
         gt = seq_dir / "gt" / "gt.txt"
         det = seq_dir / "det" / "det.txt"
         with_gt = split != "test"
@@ -146,7 +156,7 @@ def _make_plan(family: str, root: Path, split: str, options: dict[str, Any]) -> 
         params = {
             "family": family, "seq_dir": str(seq_dir), "first": frames.start, "stop": frames.stop, **info,
             "gt": str(gt) if with_gt else None, "det": str(det) if with_det else None,
-            "pedestrians_only": bool(options.get("pedestrians_only", False)),
+            "pedestrians_only": bool(options.get("pedestrians_only", False)), "digits": digits,
         }
         tasks.append(VideoTask(seq_dir.name, tuple(inputs), params, weight))
     if not tasks:
@@ -240,8 +250,9 @@ def _frames(task: VideoTask) -> list[FrameRecord]:
     p = task.params
     prefix = f"{task.name}/{p['imDir']}/"
     ext = p["imExt"]
+    digits = p.get("digits", 6)
     return [
-        FrameRecord(f"{prefix}{number:06d}{ext}", index, extra={"mot_frame_id": number})
+        FrameRecord(f"{prefix}{number:0{digits}d}{ext}", index, extra={"mot_frame_id": number})
         for index, number in enumerate(range(p["first"], p["stop"]))
     ]
 
