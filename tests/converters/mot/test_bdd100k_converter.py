@@ -48,6 +48,8 @@ def test_real_video(bdd_root, tmp_path):
     assert_verified(report.output)
     again, data2 = convert("bdd100k", bdd_root, tmp_path / "out2", split="val")
     assert strip_volatile(data2) == strip_volatile(data)  # deterministic ids
+    rerun, _ = convert("bdd100k", bdd_root, tmp_path / "out", split="val")
+    assert rerun.up_to_date  # unchanged inputs: nothing converted again
 
 
 @pytest.mark.parametrize("label, message", [

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from mot_helpers import assert_same, gt_row, oracle, tr_row, write_layout
+from mot_helpers import assert_same, gt_row, run_trackeval, tr_row, write_layout
 from test_eval_parity import random_sequence
 from trackbench.cli.app import main
 from trackbench.metrics.mot.benchmarks.motchallenge import get_rules
@@ -41,8 +41,6 @@ def test_parity_with_ids_from_zero_and_a_seqmap(tmp_path, oracle_numpy, benchmar
                        seqmap=seqmap)[0]
     mine = {seq: flat_fields(f) for seq, f in res.sequences.items()}
     mine["combined"] = flat_fields(res.combined)
-    from mot_helpers import run_trackeval
-
     assert_same(mine, run_trackeval(str(root / "gt"), str(root / "trackers"), "trk", benchmark, chosen))
 
 

@@ -14,7 +14,9 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from trackeval_multiclass import run_trackeval_multiclass  # noqa: E402
 
-from trackbench.metrics.mot.benchmarks.multiclass import evaluate_multiclass, get_benchmark, multiclass_json  # noqa: E402
+from trackbench.metrics.mot.benchmarks.multiclass import (  # noqa: E402
+    evaluate_multiclass, get_benchmark, multiclass_json,
+)
 from trackbench.metrics.mot.evaluate import FAMILIES  # noqa: E402
 
 

@@ -88,7 +88,8 @@ def test_edge_cases(tmp_path, oracle_numpy):
                  [kitti_line(0, 3, "Car", (110, 0, 130, 40)), kitti_line(0, 4, "Car", (109, 0, 129, 40))]),
         # predictions on a van (car's distractor), an occluded (3) and a truncated car, a sitting person
         "0004": (1, [kitti_line(0, 1, "Van", car), kitti_line(0, 2, "Car", (50, 0, 90, 40), occ=3),
-                     kitti_line(0, 3, "Car", (100, 0, 140, 40), trunc=1), kitti_line(0, 4, "Person", (150, 0, 170, 50))],
+                     kitti_line(0, 3, "Car", (100, 0, 140, 40), trunc=1),
+                     kitti_line(0, 4, "Person", (150, 0, 170, 50))],
                  [kitti_line(0, 1, "Car", car), kitti_line(0, 2, "Car", (50, 0, 90, 40)),
                   kitti_line(0, 3, "Car", (100, 0, 140, 40)), kitti_line(0, 4, "Pedestrian", (150, 0, 170, 50))]),
         # empty files, ids starting at 0, negative prediction ids (left out)

@@ -51,6 +51,9 @@ def test_tables_csv_markdown_and_out_files(tmp_path, capsys):
         "car", "pedestrian"}
     record = json.loads((out / "classes" / "car" / "trk.record.json").read_text())
     assert record["benchmark"] == "KITTI/car" and record["metrics"]["combined"]["IDSW"] == 1
+    board = tmp_path / "board.md"
+    assert main(["leaderboard", "--results", str(out), "--out", str(board), "--no-plots"]) == 0
+    assert "KITTI/car" in board.read_text() and "KITTI/pedestrian" in board.read_text()
 
 
 def test_bdd_json_has_class_combinations_with_only_combined(tmp_path, capsys):

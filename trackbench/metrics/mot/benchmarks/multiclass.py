@@ -71,7 +71,9 @@ def combine_class_averaged(family: str, per_class: list[dict]) -> dict:
 
 def combine_over_classes(per_class: dict[str, dict], families: list[str], averages: bool,
                          super_categories: dict[str, tuple[str, ...]]) -> dict[str, dict]:
-    """{key: {family: fields}} for the class averages and the super-categories of ``per_class`` ({class: fams})."""
+    """{key: {family: fields}} for the class averages and the super-categories of ``per_class`` ({class: fams}).
+    A super-category none of whose classes is evaluated (``--classes``) is left out: TrackEval 1.3.0 raises an
+    IndexError there."""
     out = {}
     if averages and per_class:
         out[CLASS_AVERAGED] = {fam: combine_class_averaged(fam, [c[fam] for c in per_class.values()])
