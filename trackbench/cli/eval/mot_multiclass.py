@@ -13,6 +13,7 @@ from rich.table import Table
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
 from trackbench.cli.tables import rows_to_csv, rows_to_markdown
+from trackbench.errors import TrackbenchError
 from trackbench.metrics.mot import report as mot_report
 from trackbench.metrics.mot.benchmarks.multiclass import (
     MultiClassResult, evaluate_multiclass, get_benchmark, multiclass_json,
@@ -29,6 +30,9 @@ def _class_results(result: MultiClassResult) -> list[tuple[str, TrackerResult]]:
 
 def run_eval_multiclass(options) -> int:
     benchmark = get_benchmark(options.benchmark)
+    if any(m.lower() == "teta" for m in options.metrics or []):
+        raise TrackbenchError(f"--metrics TETA is not available for {benchmark.name} in this build (TETA is scored "
+                              f"for TAO by --task tao); choose from HOTA, CLEAR, Identity, Count or their fields")
     families = families_for(options.metrics)
     with progress_bar("evaluating sequences") as advance:
         results = evaluate_multiclass(benchmark, options.gt, list(options.results), families, split=options.split,
