@@ -123,3 +123,19 @@ def test_cocovid_classes_follow_trackeval_multiclass_rules(tmp_path, oracle_nump
         "car", "bus", "cls_comb_cls_av", "cls_comb_det_av"}
     assert main(args + ["--classes", "lorry"]) == 2
     assert "no category 'lorry'" in capsys.readouterr().err
+
+
+def test_two_trackers_and_a_sequence_subset(tmp_path, capsys):
+    root = small_kitti(tmp_path)
+    other = root / "trackers" / "other"
+    other.mkdir()
+    for name in ("0000", "0001"):
+        (other / f"{name}.txt").write_text((root / "trackers" / "trk" / f"{name}.txt").read_text())
+    (other / "0000.txt").write_text(kitti_line(0, 4, "Car", CAR, score=0.9) + "\n")
+    assert main(["eval", "--benchmark", "KITTI", "--gt", str(root / "gt"), "--results", str(root / "trackers/trk"),
+                 str(other), "--sequences", "0000", "--format", "json"]) == 0
+    trackers = json.loads(capsys.readouterr().out)["trackers"]
+    assert set(trackers) == {"trk", "other"}
+    assert set(trackers["other"]["classes"]["car"]["sequences"]) == {"0000"}
+    assert trackers["trk"]["classes"]["car"]["combined"]["CLR_TP"] == 2
+    assert trackers["other"]["classes"]["car"]["combined"]["CLR_TP"] == 1
