@@ -109,3 +109,17 @@ def test_results_under_data_folder(tmp_path, oracle_numpy):
     gt, tr = random_sequence(rng, 8, 5)
     root = write_kitti(tmp_path, {"0000": (8, gt, tr)}, sub="data")
     assert_same(ours("KITTI", root), oracle("KITTI", root, sub="data"))
+
+
+def test_crlf_trailing_spaces_and_lowercase_types(tmp_path, oracle_numpy):
+    """Result files as some trackers write them: CRLF line ends, a trailing space, lower-case type names."""
+    rng = np.random.default_rng(11)
+    gt, tr = random_sequence(rng, 10, 6)
+    root = write_kitti(tmp_path, {"0000": (10, gt, tr)})
+    path = root / "trackers" / "trk" / "0000.txt"
+    lines = [line.replace(" Car ", " car ").replace(" Pedestrian ", " pedestrian ") + " "
+             for line in path.read_text().splitlines()]
+    path.write_bytes("".join(line + "\r\n" for line in lines).encode())
+    mine = ours("KITTI", root)
+    assert_same(mine, oracle("KITTI", root))
+    assert mine["car"]["combined"]["Dets"] > 0
