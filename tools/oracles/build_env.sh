@@ -6,6 +6,11 @@
 #                                                     StrongSORT) on the prebuilt mmcv 2.2.0 wheel (minutes)
 #   tools/oracles/build_env.sh mmtrack014 [ENV_DIR]   MMTracking 0.14 on mmdet 2.28.2 and mmcv-full 1.7.2 built from
 #                                                     source with its CPU ops (one to two CPU hours on 2 cores)
+#   tools/oracles/build_env.sh mmtrack014-ext22 [ENV_DIR]  the same Python packages, mmcv-full 1.7.2 installed
+#                                                     without compiling its ops, which come from the prebuilt mmcv
+#                                                     2.2.0 wheel's _ext (same C++ CPU kernels for RoIAlign and
+#                                                     nms; minutes). For when the compile cannot finish in time;
+#                                                     fixtures made with it say so in their provenance.
 #
 # ENV_DIR defaults to ~/oracle-envs/<name>. Both use torch 2.13.0 (CPU), the same torch as trackbench.
 set -euo pipefail
@@ -32,10 +37,19 @@ case "$name" in
     sed -i "s/mmcv_maximum_version = '2.2.0'/mmcv_maximum_version = '2.2.1'/" "$init"
     python -c 'from mmcv.ops import RoIAlign, nms; import mmdet; print("mmdet", mmdet.__version__)'
     ;;
-  mmtrack014)
+  mmtrack014|mmtrack014-ext22)
     # mmcv-full 1.7.2's setup.py imports pkg_resources (setuptools<70) and needs torch at build time.
-    MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-2} \
-      nice -n 19 pip install --no-build-isolation mmcv-full==1.7.2
+    if [ "$name" = mmtrack014 ]; then
+      MMCV_WITH_OPS=1 FORCE_CUDA=0 MAX_JOBS=${MAX_JOBS:-2} \
+        nice -n 19 pip install --no-build-isolation mmcv-full==1.7.2
+    else
+      # the same Python code as mmcv-full 1.7.2, published as "mmcv" when built without ops
+      MMCV_WITH_OPS=0 pip install --no-build-isolation mmcv==1.7.2
+      site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+      python -m zipfile -e "$wheels"/mmcv-2.2.0-cp311-cp311-linux_x86_64.whl /tmp/mmcv22-wheel
+      cp /tmp/mmcv22-wheel/mmcv/_ext.cpython-311-x86_64-linux-gnu.so "$site/mmcv/"
+      rm -rf /tmp/mmcv22-wheel
+    fi
     pip install -q --no-deps mmdet==2.28.2 mmtrack==0.14.0 mmcls==0.25.0
     pip install -q addict yapf packaging scipy pycocotools terminaltables matplotlib six tqdm lap motmetrics \
       "pandas<3" seaborn dotty_dict attributee==0.1.9
