@@ -29,11 +29,11 @@ RECORDS = [record("sort", 0.5234, 0.6123, 0.6011, 1500, 30000, 600),
 
 
 def test_store_round_trip(tmp_path):
-    for r in RECORDS:
-        write_record(tmp_path / "store", r)
+    stored = [write_record(tmp_path / "store", r) for r in RECORDS]
     loaded = load_store(tmp_path / "store")
     assert sorted(r.method for r in loaded) == ["bytetrack", "ocsort", "sort"]
-    again = read_record(tmp_path / "store" / "sort.record.json")
+    assert stored[0].path.name == "sort.MOT17.half-val.mot.record.json" and not stored[0].replaced
+    again = read_record(stored[0].path)
     assert again == RECORDS[0]
 
 
@@ -51,10 +51,10 @@ def test_published_numbers_and_deltas(tmp_path):
     board = build_leaderboard(RECORDS, metrics=["HOTA", "MOTA", "FP", "IDSW"], baselines=registry,
                               show_published=True)
     row = next(r for r in board.tables[0].rows if r[0] == "bytetrack")
-    assert row[3] == "**64.5** (64.1, +0.4)"  # ours 64.49 -> 64.5, published 64.1
-    assert row[4] == "**78.1** (78.6, -0.5)"
-    assert row[5] == "12000 (12909, -909)"
-    assert row[6] == "666 (666, +0)"
+    assert row[1] == "**64.5** (64.1, +0.4)"  # ours 64.49 -> 64.5, published 64.1
+    assert row[2] == "**78.1** (78.6, -0.5)"
+    assert row[3] == "12000 (12909, -909)"
+    assert row[4] == "666 (666, +0)"
     assert "paper table 1" in to_markdown(board)
 
 

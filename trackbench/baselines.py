@@ -21,7 +21,8 @@ METRICS = {
 }
 KNOWN_METRICS = frozenset(m for names in METRICS.values() for m in names)
 # how a leaderboard column (TrackEval / trackbench field names) maps to a published metric name
-FIELD_TO_PUBLISHED = {"IDSW": "IDSw", "CLR_FP": "FP", "CLR_FN": "FN", "FP": "FP", "FN": "FN", "IDSw": "IDSw"}
+FIELD_TO_PUBLISHED = {"IDSW": "IDSw", "CLR_FP": "FP", "CLR_FN": "FN", "FP": "FP", "FN": "FN", "IDSw": "IDSw",
+                      "AUC": "success", "Precision": "precision", "Norm.Prec": "norm_precision"}
 
 
 @dataclass(frozen=True)
