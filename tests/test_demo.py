@@ -14,7 +14,7 @@ def test_demo_end_to_end_is_deterministic(tmp_path, capsys):
     assert sorted(r[0] for r in first.table) == sorted(DEMO_METHODS)
     for method in DEMO_METHODS:
         assert sorted(p.name for p in first.runs[method].glob("DEMO-*.txt")) == [f"DEMO-0{i}.txt" for i in range(1, 5)]
-        record = json.loads((first.store / f"{method}.record.json").read_text())
+        record = json.loads((first.store / f"{method}.DEMO.train.mot.record.json").read_text())
         assert record["benchmark"] == "DEMO" and 0 < record["metrics"]["combined"]["MOTA"] <= 1
     second = run_demo(tmp_path / "b")
     assert first.table == second.table

@@ -56,7 +56,7 @@ def run_demo(out: Path, workers: int = 1, stage: Callable[[str], None] | None = 
     from trackbench.leaderboard import build_leaderboard, write_leaderboard
     from trackbench.metrics.mot.benchmarks.motchallenge import get_rules
     from trackbench.metrics.mot.evaluate import evaluate_mot, families_for, flat_fields
-    from trackbench.results_store import load_store, make_record, write_record
+    from trackbench.results_store import load_store, make_coverage, make_record, write_record
     from trackbench.runners.launcher.launch import RunRequest, launch
 
     say = stage or (lambda text: None)
@@ -86,7 +86,8 @@ def run_demo(out: Path, workers: int = 1, stage: Callable[[str], None] | None = 
         say(f"scoring {method} (HOTA, CLEAR, Identity)")
         result = evaluate_mot(rules, raw / "train", [run_dir], families, names=[method])[0]
         write_record(store, make_record(method, "DEMO", "train", "mot", flat_fields(result.combined),
-                                        {s: flat_fields(f) for s, f in result.sequences.items()}, run_dir))
+                                        {s: flat_fields(f) for s, f in result.sequences.items()}, run_dir,
+                                        coverage=make_coverage(list(result.sequences))))
         seconds[method] = time.perf_counter() - t0
 
     say("writing the leaderboard")

@@ -17,6 +17,22 @@ class PageFormat(str, Enum):
     html = "html"
 
 
+SUFFIX_FORMATS = {".md": PageFormat.markdown, ".markdown": PageFormat.markdown, ".html": PageFormat.html,
+                  ".htm": PageFormat.html}
+
+
+def page_format(out: Path, given: PageFormat | None) -> PageFormat:
+    """The page's format: ``--format`` if given (it must agree with a known suffix), else the suffix's."""
+    from_suffix = SUFFIX_FORMATS.get(out.suffix.lower())
+    if given is None:
+        if from_suffix is None:
+            raise TrackbenchError(f"--out {out}: name the page .md or .html (or pass --format markdown|html)")
+        return from_suffix
+    if from_suffix is not None and from_suffix != given:
+        raise TrackbenchError(f"--out {out} is a {from_suffix.value} name but --format is {given.value}")
+    return given
+
+
 def register(app: typer.Typer) -> None:
     app.command("leaderboard", no_args_is_help=True)(leaderboard)
 
@@ -34,9 +50,9 @@ def leaderboard(
     baselines: Annotated[
         Optional[Path], typer.Option("--baselines", help="Baselines registry folder (default: ./baselines).")
     ] = None,
-    format: Annotated[PageFormat, typer.Option("--format", help="markdown or one self-contained html page.")] = (
-        PageFormat.markdown
-    ),
+    format: Annotated[Optional[PageFormat], typer.Option(
+        "--format", help="markdown or one self-contained html page (default: from the --out suffix, .md or .html).")
+    ] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write PNG plots next to the page.")] = True,
 ) -> None:
     """Generate a model-zoo style leaderboard, with published numbers beside reproduced ones."""
@@ -44,6 +60,7 @@ def leaderboard(
     from trackbench.leaderboard import build_leaderboard, write_leaderboard
     from trackbench.results_store import load_store
 
+    fmt = page_format(out, format)
     records = load_store(results)
     if not records:
         raise TrackbenchError(f"{results}: no *.record.json result records found (write them with eval --out)")
@@ -55,7 +72,7 @@ def leaderboard(
         registry = load_baselines(folder)
     board = build_leaderboard(records, metrics=metrics, benchmark=benchmark, split=split, baselines=registry,
                               show_published=published, per_sequence=per_sequence)
-    written = write_leaderboard(board, out, fmt=format.value, plots=plots)
+    written = write_leaderboard(board, out, fmt=fmt.value, plots=plots)
     console = Console()
     console.print(f"wrote {written[0]} ({len(board.records)} result(s))" +
                   (f" and {len(written) - 1} plot(s)" if len(written) > 1 else ""))

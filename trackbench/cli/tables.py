@@ -23,14 +23,20 @@ def rows_to_markdown(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def rows_to_text_table(header: list[str], rows: list[list[str]], title: str, width: int = 160,
-                       bold_last: bool = False) -> str:
-    """A rich table rendered to plain text (first column left-aligned, numbers right-aligned)."""
+def text_table(header: list[str], rows: list[list[str]], title: str, bold_last: bool = False) -> Table:
+    """A rich table: the first column left-aligned, the numbers right-aligned; the last row bold if asked."""
     table = Table(title=title, title_justify="left")
     for i, h in enumerate(header):
         table.add_column(h, justify="left" if i == 0 else "right")
     for i, row in enumerate(rows):
         table.add_row(*row, style="bold" if bold_last and i == len(rows) - 1 else None)
+    return table
+
+
+def rows_to_text_table(header: list[str], rows: list[list[str]], title: str, width: int = 160,
+                       bold_last: bool = False) -> str:
+    """:func:`text_table` rendered to plain text."""
+    table = text_table(header, rows, title, bold_last)
     console = Console(file=io.StringIO(), width=width, force_terminal=False)
     console.print(table)
     return console.file.getvalue()

@@ -35,10 +35,15 @@ def _require(record: dict, keys: tuple[str, ...], path: Path, what: str, index: 
         raise InputFileError(path, f"{what}[{index}] lacks {missing}")
 
 
-def load_cocovid(path: str | Path) -> CocoVid:
-    """Load and index a CocoVID JSON; missing sections or keys are errors naming the record."""
+def load_cocovid(path: str | Path, validate: bool = False) -> CocoVid:
+    """Load and index a CocoVID JSON; missing sections or keys are errors naming the record. ``validate``
+    checks it with the ``trackbench verify`` rules first (an evaluator's edge): the first error is raised."""
     path = Path(path)
     data = read_json(path, "CocoVID file")
+    if validate:
+        from trackbench.cocovid.verify import require_valid_cocovid
+
+        require_valid_cocovid(data, path)
     if not isinstance(data, dict):
         raise InputFileError(path, "expected a JSON object with videos, images, annotations, categories")
     for section in ("videos", "images", "annotations", "categories"):

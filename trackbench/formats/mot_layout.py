@@ -96,12 +96,33 @@ def find_sequences(gt_root: Path, seqmap: Path | None = None, only: list[str] | 
     return names
 
 
-def tracker_file(tracker_dir: Path, seq: str) -> Path:
-    """``<tracker>/<seq>.txt``, or ``<tracker>/data/<seq>.txt`` as TrackEval lays trackers out."""
+def sequences_not_scored(gt_root: Path, seqmap: Path | None, scored: list[str]) -> dict[str, str]:
+    """The split's other sequences and why they were not scored: the seqmap's, else every sequence folder
+    (``seqinfo.ini`` or ``gt/``) of ``gt_root``."""
+    if seqmap is not None:
+        names = read_seqmap(seqmap)
+    else:
+        names = sorted(p.name for p in gt_root.iterdir()
+                       if p.is_dir() and ((p / "seqinfo.ini").is_file() or (p / "gt").is_dir()))
+    done = set(scored)
+    return {n: ("not in --sequences" if (gt_root / n / "gt" / "gt.txt").is_file() else "no gt/gt.txt")
+            for n in names if n not in done}
+
+
+def find_tracker_file(tracker_dir: Path, seq: str) -> Path | None:
+    """``<tracker>/<seq>.txt``, or ``<tracker>/data/<seq>.txt`` as TrackEval lays trackers out; None if neither."""
     for candidate in (tracker_dir / f"{seq}.txt", tracker_dir / "data" / f"{seq}.txt"):
         if candidate.is_file():
             return candidate
-    raise TrackbenchError(f"{tracker_dir}: no result file for sequence {seq} ({seq}.txt or data/{seq}.txt)")
+    return None
+
+
+def tracker_file(tracker_dir: Path, seq: str) -> Path:
+    found = find_tracker_file(tracker_dir, seq)
+    if found is None:
+        raise TrackbenchError(f"{tracker_dir}: no result file for sequence {seq} ({seq}.txt or data/{seq}.txt); "
+                              "--allow-missing scores it as an empty result")
+    return found
 
 
 def tracker_name(tracker_dir: Path) -> str:

@@ -33,7 +33,8 @@ def tud_as_cocovid(realdata, tmp_path, second_category=False):
         for row in np.loadtxt(realdata / f"mot/MOT15/train/{seq}/gt/gt.txt", delimiter=","):
             ann_id += 1
             gt["annotations"].append({"id": ann_id, "image_id": first + int(row[0]) - 1, "video_id": vid,
-                                      "category_id": 1, "instance_id": int(row[1]), "bbox": list(row[2:6]),
+                                      "category_id": 1, "instance_id": 1000 * vid + int(row[1]),
+                                      "bbox": list(row[2:6]),
                                       "area": row[4] * row[5], "iscrowd": 0})
         for row in np.loadtxt(realdata / f"mot/trackers/motmetrics_test/MOT15-train/{seq}.txt", delimiter=","):
             results.append({"image_id": first + int(row[0]) - 1, "instance_id": int(row[1]),

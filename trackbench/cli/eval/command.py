@@ -14,6 +14,11 @@ from trackbench.cli.options import OutputFormat
 from trackbench.errors import TrackbenchError
 
 
+class BoxFormat(str, Enum):
+    xywh = "xywh"
+    xyxy = "xyxy"
+
+
 class Task(str, Enum):
     mot = "mot"
     sot = "sot"
@@ -51,6 +56,7 @@ class EvalOptions:
     allow_missing: bool
     tracker_names: list[str] | None
     classes: list[str] | None = None
+    box_format: str = "xywh"
 
 
 def result_names(options: EvalOptions) -> list[str]:
@@ -98,8 +104,13 @@ def eval_command(
     format: Annotated[OutputFormat, typer.Option("--format", help="How to print the results.")] = OutputFormat.table,
     plots: Annotated[bool, typer.Option("--plots", help="Write PNG plots into --out.")] = False,
     allow_missing: Annotated[
-        bool, typer.Option("--allow-missing", help="Score the sequences that have results and say which lack them.")
+        bool, typer.Option("--allow-missing", help="A sequence without results: MOT scores it as an empty result "
+                                                   "(every gt box missed), SOT leaves it out; both name them.")
     ] = False,
+    box_format: Annotated[
+        BoxFormat, typer.Option("--box-format", help="Box columns of MOT and SOT results: xywh (x, y, w, h, the "
+                                                     "formats' definition) or xyxy (corners x1, y1, x2, y2).")
+    ] = BoxFormat.xywh,
     tracker_names: Annotated[
         Optional[list[str]], typer.Option("--name", help="Tracker name per --results (default: folder name).")
     ] = None,
@@ -112,6 +123,7 @@ def eval_command(
         task=task, gt=gt, results=list(results), benchmark=benchmark, split=split, seqmap=seqmap,
         sequences=sequences, metrics=metrics, protocol=protocol, convention=convention, workers=workers, out=out,
         format=format, plots=plots, allow_missing=allow_missing, tracker_names=tracker_names, classes=classes,
+        box_format=box_format.value,
     )
     if plots and out is None:
         raise TrackbenchError("--plots needs --out (the folder the PNG files go to)")

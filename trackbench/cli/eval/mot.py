@@ -6,37 +6,45 @@ import json
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
-from trackbench.cli.tables import rows_to_csv, rows_to_markdown
+from trackbench.cli.records import store_records
+from trackbench.cli.tables import rows_to_csv, rows_to_markdown, text_table
 from trackbench.errors import TrackbenchError
+from trackbench.formats.mot_layout import sequences_not_scored
 from trackbench.metrics.mot import report as mot_report
 from trackbench.metrics.mot.benchmarks.motchallenge import check_benchmark_name
 from trackbench.metrics.mot.benchmarks.multiclass import BENCHMARK_MODULES as MULTICLASS_BENCHMARKS
 from trackbench.metrics.mot.evaluate import evaluate_mot, families_for
 
 
+def _has_sequences(folder: Path) -> bool:
+    return folder.is_dir() and any((p / "gt" / "gt.txt").is_file() for p in folder.iterdir() if p.is_dir())
+
+
 def resolve_gt_root(gt: Path, benchmark: str, split: str | None) -> Path:
-    """Accept the split folder itself, or a root holding ``<BENCHMARK>-<split>`` (TrackEval's layout)."""
+    """The split folder: ``gt`` itself when it holds ``<seq>/gt/gt.txt``, else ``gt/<BENCHMARK>-<split>``
+    (TrackEval's layout), ``gt/<split>`` (the official download, ``MOT17/train/<seq>``) or
+    ``gt/<BENCHMARK>/<split>``."""
     if not gt.exists():
         raise TrackbenchError(f"{gt}: ground-truth folder not found")
     if gt.is_file():
         raise TrackbenchError(f"{gt}: expected a MOTChallenge folder (<seq>/gt/gt.txt); CocoVID JSON needs "
                               f"--benchmark cocovid")
-    if any((p / "gt" / "gt.txt").is_file() for p in gt.iterdir() if p.is_dir()):
+    if _has_sequences(gt):
         return gt
-    candidate = gt / f"{benchmark}-{split or 'train'}"
-    if candidate.is_dir():
-        return candidate
-    if (gt / (split or "train")).is_dir():  # DanceTrack / SportsMOT: <root>/<split>/<seq>
-        return gt / (split or "train")
-    raise TrackbenchError(f"{gt}: no <seq>/gt/gt.txt inside (and no {candidate.name} folder)")
+    split = split or "train"
+    candidates = [gt / f"{benchmark}-{split}", gt / split, gt / benchmark / split]
+    for candidate in candidates:
+        if _has_sequences(candidate):
+            return candidate
+    tried = ", ".join(str(c.relative_to(gt)) for c in candidates)
+    raise TrackbenchError(f"{gt}: no <seq>/gt/gt.txt inside, nor in {tried}")
 
 
 def run_eval(options) -> int:
-    if (options.benchmark or "").lower() == "cocovid":
+    if (options.benchmark or "").lower() == "cocovid" or (options.gt.is_file() and options.benchmark is None):
         from trackbench.cli.eval.mot_cocovid import run_eval_cocovid
 
         return run_eval_cocovid(options)
@@ -45,46 +53,83 @@ def run_eval(options) -> int:
 
         return run_eval_multiclass(options)
     rules = check_benchmark_name(options.benchmark)
+    if options.gt.is_file():
+        from trackbench.cli.eval.mot_cocovid import run_eval_cocovid
+
+        return run_eval_cocovid(options, rules)
     families = families_for(options.metrics)
     gt_root = resolve_gt_root(options.gt, rules.name, options.split)
     with progress_bar("evaluating sequences") as advance:
         results = evaluate_mot(rules, gt_root, list(options.results), families, seqmap=options.seqmap,
                                sequences=options.sequences, names=options.tracker_names,
-                               workers=options.workers,
-                               progress=advance, on_total=advance.set_total)
+                               workers=options.workers, progress=advance, on_total=advance.set_total,
+                               allow_missing=options.allow_missing, box_format=options.box_format)
+    scored = list(results[0].sequences) if results else []
+    not_scored = sequences_not_scored(gt_root, options.seqmap, scored)
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    notes = {r.name: result_notes(r, not_scored, rules.name, options.split or "train") for r in results}
+    for lines in notes.values():
+        for line in lines:
+            err.print(line, markup=False)
     render_results(results, families, options)
     if options.out is not None:
-        from trackbench.results_store import make_record, write_record
         from trackbench.metrics.mot.evaluate import flat_fields
+        from trackbench.results_store import make_coverage, make_record
 
-        for result, directory in zip(results, options.results):
-            write_record(Path(options.out), make_record(
-                result.name, rules.name, options.split or "train", "mot", flat_fields(result.combined),
-                {seq: flat_fields(f) for seq, f in result.sequences.items()}, Path(directory)))
+        store_records(Path(options.out), [make_record(
+            result.name, rules.name, options.split or "train", "mot", flat_fields(result.combined),
+            {seq: flat_fields(f) for seq, f in result.sequences.items()}, Path(directory),
+            coverage=make_coverage(list(result.sequences), not_scored, result.empty_results),
+            notes=notes[result.name]) for result, directory in zip(results, options.results)], err)
     return 0
 
 
+def _listed(names: list[str], limit: int = 8) -> str:
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def result_notes(result, not_scored: dict[str, str], benchmark: str, split: str) -> list[str]:
+    """The warnings and notes of one tracker's evaluation, one line each (printed, and kept in its record)."""
+    lines = []
+    if result.empty_results:
+        lines.append(f"warning: {result.name}: no results for {len(result.empty_results)} sequence(s), scored as "
+                     f"empty (every gt box missed): {_listed(result.empty_results)}")
+    if result.corner_boxes:
+        lines.append(f"warning: {result.name}: the boxes of {len(result.corner_boxes)} sequence(s) look like x1,y1,"
+                     f"x2,y2 corners, not x,y,w,h ({_listed(result.corner_boxes)}); if they are, rerun with "
+                     "--box-format xyxy")
+    if not_scored:
+        why: dict[str, list[str]] = {}
+        for seq, reason in sorted(not_scored.items()):
+            why.setdefault(reason, []).append(seq)
+        total = len(result.sequences) + len(not_scored)
+        lines.append(f"note: {result.name}: scored {len(result.sequences)} of the {total} sequences of {benchmark} "
+                     f"{split} ({_listed(list(result.sequences))}); not scored: "
+                     + "; ".join(f"{len(seqs)} {reason} ({_listed(seqs)})" for reason, seqs in why.items()))
+    return lines
+
+
 def render_results(results, families: list[str], options, cls: str = "pedestrian") -> None:
-    """Print in the chosen format; with --out write TrackEval's files, JSON and plots per tracker."""
+    """Print in the chosen format; with --out write TrackEval's files, JSON and plots per tracker. The table and
+    markdown show the headline fields (every one with ``--metrics all``), csv and json everything."""
     console = Console(highlight=False)
-    fields = mot_report.summary_fields(families, options.metrics)
     if options.format == OutputFormat.json:
         print(json.dumps(mot_report.result_json(results), indent=1))
     else:
+        everything = options.format == OutputFormat.csv
+        fields = mot_report.summary_fields(families, options.metrics, everything=everything)
         for result in results:
             header = ["sequence"] + fields
-            rows = mot_report.summary_rows(result, fields)
             if options.format == OutputFormat.csv:
+                rows = mot_report.summary_rows(result, fields)
                 print(rows_to_csv(["tracker"] + header, [[result.name] + r for r in rows]), end="")
-            elif options.format == OutputFormat.markdown:
+                continue
+            rows = mot_report.summary_rows(result, fields, mot_report.display_value)
+            if options.format == OutputFormat.markdown:
                 print(f"### {result.name}\n")
                 print(rows_to_markdown(header, rows))
             else:
-                table = Table(*header, title=f"{result.name} ({cls}, values in %)", title_justify="left")
-                for row in rows[:-1]:
-                    table.add_row(*row)
-                table.add_row(*rows[-1], style="bold")
-                console.print(table)
+                console.print(text_table(header, rows, f"{result.name} ({cls}, values in %)", bold_last=True))
     if options.out is not None:
         written = []
         for result in results:

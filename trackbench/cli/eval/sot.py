@@ -11,6 +11,7 @@ from rich.console import Console
 from trackbench.atomic import write_json_atomic, write_text_atomic
 from trackbench.cli.eval.command import EvalOptions, result_names
 from trackbench.cli.options import OutputFormat
+from trackbench.cli.records import store_records
 from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar
 from trackbench.errors import TrackbenchError
@@ -19,7 +20,7 @@ from trackbench.gc_pause import collections_paused
 from trackbench.metrics.sot.evaluate import evaluate_tracker
 from trackbench.metrics.sot.plots import write_eao_plot, write_got10k_plot, write_ope_plots
 from trackbench.metrics.sot.protocols import OFFICIAL, GroundTruthStack, get_protocol
-from trackbench.metrics.sot.results import iter_tracker_results
+from trackbench.metrics.sot.results import corner_box_sequences, iter_tracker_results
 
 # (field, header, scale, digits) per protocol kind, in table order
 _COLUMNS = {
@@ -41,26 +42,31 @@ def _compute(options: EvalOptions) -> dict:
     convention = options.convention or OFFICIAL
     protocol.convention(convention)  # validates the name
     gts = load_sot_groundtruth(options.gt)
+    not_requested: list[str] = []
     if options.sequences:
         wanted = set(options.sequences)
         unknown = sorted(wanted - {g.name for g in gts})
         if unknown:
             raise TrackbenchError(f"--sequences names sequences not in {options.gt}: {', '.join(unknown[:5])}")
+        not_requested = [g.name for g in gts if g.name not in wanted]
         gts = [g for g in gts if g.name in wanted]
     require_published(gts)
-    trackers, missing = {}, {}
+    trackers, missing, corners = {}, {}, {}
     names = result_names(options)
     stack = GroundTruthStack(gts)  # concatenated once, shared by every tracker (OPE)
     loaded = iter_tracker_results(list(zip(names, options.results)), gts, protocol.kind == "vot",
-                                  options.allow_missing, options.gt)
+                                  options.allow_missing, options.gt, options.box_format)
     with progress_bar("Scoring trackers", total=len(names)) as advance:
         for name, results in zip(names, loaded):
             trackers[name] = evaluate_tracker(protocol, convention, gts, results, stack=stack)
             if results.missing:
                 missing[name] = list(results.missing)
+            if options.box_format == "xywh" and protocol.kind != "vot":
+                corners[name] = corner_box_sequences(results, gts)
             advance()
     return {"task": "sot", "protocol": protocol.name, "convention": convention, "gt": str(options.gt),
-            "trackers": trackers, "missing": missing}
+            "trackers": trackers, "missing": missing, "corner_boxes": {n: c for n, c in corners.items() if c},
+            "not_requested": sorted(not_requested)}
 
 
 def _rows(record: dict) -> tuple[list[str], list[list[str]]]:
@@ -78,26 +84,48 @@ def _rows(record: dict) -> tuple[list[str], list[list[str]]]:
 def render(record: dict, fmt: OutputFormat) -> str:
     if fmt is OutputFormat.json:
         return json.dumps({"protocol": record["protocol"], "convention": record["convention"],
-                           "trackers": record["trackers"], "missing": record["missing"]})
+                           "trackers": record["trackers"], "missing": record["missing"],
+                           "corner_boxes": record.get("corner_boxes", {})})
     header, rows = _rows(record)
     return render_rows(header, rows, fmt.value, title=f"SOT {record['protocol']} ({record['convention']})", width=140)
 
 
-def _write_store_records(record: dict, options: EvalOptions, out: Path) -> None:
-    """One results-store record per tracker (``<name>.record.json``), for ``trackbench leaderboard``."""
-    from trackbench.results_store import make_record, write_record
+def _write_store_records(record: dict, options: EvalOptions, out: Path, err: Console) -> None:
+    """One results-store record per tracker, for ``trackbench leaderboard``; the sequences not scored (no
+    results, or not in --sequences) are in its coverage."""
+    from trackbench.results_store import make_coverage, make_record
 
+    records = []
     for (name, tracker), path in zip(record["trackers"].items(), options.results):
-        write_record(out, make_record(name, record["protocol"], options.split or "test", "sot", tracker["overall"],
-                                      tracker.get("sequences", {}), Path(path)))
+        not_scored = {s: "no results (--allow-missing)" for s in record["missing"].get(name, [])}
+        not_scored.update({s: "not in --sequences" for s in record.get("not_requested", [])})
+        records.append(make_record(name, record["protocol"], options.split or "test", "sot", tracker["overall"],
+                                   tracker.get("sequences", {}), Path(path),
+                                   coverage=make_coverage(sorted(tracker.get("sequences", {})), not_scored),
+                                   notes=_notes(record, name)))
+    store_records(out, records, err)
+
+
+def _notes(record: dict, name: str) -> list[str]:
+    lines = []
+    seqs = record["missing"].get(name, [])
+    if seqs:
+        lines.append(f"note: tracker {name!r} has no results for {len(seqs)} sequence(s), scored without them: "
+                     + ", ".join(seqs[:10]) + (" ..." if len(seqs) > 10 else ""))
+    corners = record.get("corner_boxes", {}).get(name, [])
+    if corners:
+        lines.append(f"warning: {name}: the boxes of {len(corners)} sequence(s) look like x1,y1,x2,y2 corners, not "
+                     f"x,y,w,h ({', '.join(corners[:8])}{' ...' if len(corners) > 8 else ''}); if they are, rerun "
+                     "with --box-format xyxy")
+    return lines
 
 
 def run_eval(options: EvalOptions) -> int:
     record = compute(options)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
-    for name, seqs in record["missing"].items():
-        err.print(f"note: tracker {name!r} has no results for {len(seqs)} sequence(s), scored without them: "
-                  + ", ".join(seqs[:10]) + (" ..." if len(seqs) > 10 else ""))
+    for name in record["trackers"]:
+        for line in _notes(record, name):
+            err.print(line, markup=False)
     sys.stdout.write(render(record, options.format))
     if options.out is not None:
         out = Path(options.out)
@@ -105,7 +133,7 @@ def run_eval(options: EvalOptions) -> int:
         write_json_atomic(out / "sot_results.json", record, indent=1)
         write_text_atomic(out / "sot_summary.csv", render(record, OutputFormat.csv))
         write_text_atomic(out / "sot_summary.md", render(record, OutputFormat.markdown))
-        _write_store_records(record, options, out)
+        _write_store_records(record, options, out, err)
         if options.plots:
             kind = get_protocol(record["protocol"]).kind
             overall = {n: t["overall"] for n, t in record["trackers"].items()}

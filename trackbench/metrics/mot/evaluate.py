@@ -24,14 +24,17 @@ from typing import Callable
 import numpy as np
 
 from trackbench.errors import TrackbenchError
-from trackbench.formats.mot_layout import find_sequences, read_seqinfo, tracker_file, tracker_name
+from trackbench.formats.box_format import check_box_format, corner_boxes_suspected
+from trackbench.formats.mot_layout import find_sequences, find_tracker_file, read_seqinfo, tracker_file, tracker_name
 from trackbench.metrics.mot.clear import CLEAR_FLOAT_FIELDS, CLEAR_INT_FIELDS, clear_for_sequence, combine_clear
 from trackbench.metrics.mot.count import COUNT_FIELDS, combine_count, count_for_sequence
 from trackbench.metrics.mot.hota import (
     HOTA_ARRAY_FIELDS, HOTA_COUNT_FIELDS, HOTA_FLOAT_FIELDS, combine_hota, hota_for_sequence,
 )
 from trackbench.metrics.mot.identity import IDENTITY_FIELDS, combine_identity, identity_for_sequence
-from trackbench.metrics.mot.benchmarks.motchallenge import MotRules, load_mot_sequence
+from trackbench.metrics.mot.benchmarks.motchallenge import (
+    MotRules, gt_match_counter, preprocess_sequence, read_mot_rows,
+)
 from trackbench.metrics.mot.data import SequenceData
 
 FAMILIES: dict[str, tuple[Callable[[SequenceData], dict], Callable[[list[dict]], dict], tuple[str, ...]]] = {
@@ -45,9 +48,9 @@ FIELD_FAMILY = {f: fam for fam, (_, _, fields) in FAMILIES.items() for f in fiel
 
 
 def families_for(names: list[str] | None) -> list[str]:
-    """Families touched by ``--metrics`` (field or family names, any case); all four when none given. Count is
-    always included, as TrackEval always runs it."""
-    if not names:
+    """Families touched by ``--metrics`` (field or family names, any case); all four when none given or for
+    ``all``. Count is always included, as TrackEval always runs it."""
+    if not names or any(n.lower() == "all" for n in names):
         return list(FAMILIES)
     lower_family = {f.lower(): f for f in FAMILIES}
     lower_field = {f.lower(): fam for f, fam in FIELD_FAMILY.items()}
@@ -55,7 +58,7 @@ def families_for(names: list[str] | None) -> list[str]:
     for name in names:
         fam = lower_family.get(name.lower()) or lower_field.get(name.lower())
         if fam is None:
-            valid = sorted(FAMILIES) + sorted(FIELD_FAMILY)
+            valid = ["all"] + sorted(FAMILIES) + sorted(FIELD_FAMILY)
             raise TrackbenchError(f"unknown metric {name!r}; valid: {', '.join(valid)}")
         if fam not in chosen:
             chosen.append(fam)
@@ -67,6 +70,8 @@ class TrackerResult:
     name: str
     sequences: dict[str, dict] = field(default_factory=dict)  # seq -> family -> fields
     combined: dict = field(default_factory=dict)  # family -> fields
+    empty_results: list[str] = field(default_factory=list)  # no result file: scored as empty (--allow-missing)
+    corner_boxes: list[str] = field(default_factory=list)  # sequences whose boxes look like x1, y1, x2, y2
 
 
 @dataclass(frozen=True)
@@ -75,9 +80,11 @@ class _Job:
     seq: str
     seq_length: int
     gt_path: Path
-    tracker_path: Path
+    tracker_path: Path | None  # None: no result file, scored as empty
     tracker: str
     families: tuple[str, ...]
+    box_format: str = "xywh"
+    image_size: tuple[float, float] | None = None
 
 
 # Below this much input, starting processes and shipping results back costs more than it saves (MOT17 train,
@@ -87,7 +94,7 @@ PARALLEL_MIN_BYTES = 32 * 2**20
 
 def _input_bytes(job: _Job) -> int:
     """Bytes of a job's two files (a missing file counts 0 here; reading it reports the error)."""
-    return sum(p.stat().st_size for p in (job.gt_path, job.tracker_path) if p.is_file())
+    return sum(p.stat().st_size for p in (job.gt_path, job.tracker_path) if p is not None and p.is_file())
 
 
 def auto_workers(jobs: list[_Job]) -> int:
@@ -102,9 +109,13 @@ def auto_workers(jobs: list[_Job]) -> int:
     return max(1, min(4, cores))
 
 
-def _run_job(job: _Job) -> tuple[str, str, dict]:
-    data = load_mot_sequence(job.rules, job.seq, job.seq_length, job.gt_path, job.tracker_path)
-    return job.tracker, job.seq, {fam: FAMILIES[fam][0](data) for fam in job.families}
+def _run_job(job: _Job) -> tuple[str, str, dict, bool]:
+    """Scores of one tracker x sequence, and whether its boxes look like corners (read as x, y, w, h)."""
+    rows = read_mot_rows(job.seq, job.seq_length, job.gt_path, job.tracker_path, job.box_format)
+    data = preprocess_sequence(job.rules, rows)
+    corners = job.box_format == "xywh" and corner_boxes_suspected(rows.tr_boxes, job.image_size,
+                                                                   gt_match_counter(rows))
+    return job.tracker, job.seq, {fam: FAMILIES[fam][0](data) for fam in job.families}, corners
 
 
 def evaluate_mot(
@@ -118,11 +129,16 @@ def evaluate_mot(
     workers: int | None = None,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
+    allow_missing: bool = False,
+    box_format: str = "xywh",
 ) -> list[TrackerResult]:
     """Score each tracker folder against ``gt_root`` (MOTChallenge layout); ``workers=None`` chooses the number of
-    processes from the input size (:func:`auto_workers`)."""
+    processes from the input size (:func:`auto_workers`). ``allow_missing``: a sequence without a result file
+    is scored as an empty result (every gt box missed) and listed in ``empty_results``. ``box_format`` "xyxy"
+    reads the result boxes as corners."""
+    check_box_format(box_format)
     seqs = find_sequences(gt_root, seqmap, sequences)
-    lengths = {s: read_seqinfo(gt_root / s / "seqinfo.ini").seq_length for s in seqs}
+    infos = {s: read_seqinfo(gt_root / s / "seqinfo.ini") for s in seqs}
     tracker_names = list(names) if names else [tracker_name(d) for d in tracker_dirs]
     if len(tracker_names) != len(tracker_dirs):
         raise TrackbenchError(f"{len(tracker_names)} names for {len(tracker_dirs)} --results folders")
@@ -133,8 +149,10 @@ def evaluate_mot(
         if not directory.is_dir():
             raise TrackbenchError(f"{directory}: tracker results folder not found")
         for seq in seqs:
-            jobs.append(_Job(rules, seq, lengths[seq], gt_root / seq / "gt" / "gt.txt",
-                             tracker_file(directory, seq), name, tuple(families)))
+            path = find_tracker_file(directory, seq) if allow_missing else tracker_file(directory, seq)
+            size = (infos[seq].width, infos[seq].height) if infos[seq].width and infos[seq].height else None
+            jobs.append(_Job(rules, seq, infos[seq].seq_length, gt_root / seq / "gt" / "gt.txt", path, name,
+                             tuple(families), box_format, size))
     if on_total:
         on_total(len(jobs))
     results = {name: TrackerResult(name) for name in tracker_names}
@@ -155,9 +173,16 @@ def evaluate_mot(
             outputs.append(_run_job(job))
             if progress:
                 progress(1)
-    for tracker, seq, res in outputs:
+    for tracker, seq, res, corners in outputs:
         results[tracker].sequences[seq] = res
+        if corners:
+            results[tracker].corner_boxes.append(seq)
+    for job in jobs:
+        if job.tracker_path is None:
+            results[job.tracker].empty_results.append(job.seq)
     for result in results.values():
+        result.empty_results.sort()
+        result.corner_boxes.sort()
         result.sequences = {s: result.sequences[s] for s in sorted(result.sequences)}
         result.combined = {
             fam: FAMILIES[fam][1]([result.sequences[s][fam] for s in result.sequences]) for fam in families

@@ -47,22 +47,38 @@ def summary_value(field: str, value) -> str:
     return "{0:1.5g}".format(100 * float(np.mean(value)))
 
 
-def summary_fields(families: list[str], wanted: list[str] | None = None) -> list[str]:
-    """Columns to show: the named fields if any were named, else each family's TrackEval summary fields."""
+# What a paper reports, in the default table (fits 100 columns); ``--metrics all`` shows every summary field.
+HEADLINE_FIELDS = ("HOTA", "DetA", "AssA", "MOTA", "IDF1", "IDSW", "CLR_FP", "CLR_FN")
+
+
+def display_value(field: str, value) -> str:
+    """A table cell: percent with two decimals (the mean over alphas), integers as they are."""
+    if field in INTEGER_FIELDS:
+        return f"{int(value):d}"
+    return f"{100 * float(np.mean(value)):.2f}"
+
+
+def summary_fields(families: list[str], wanted: list[str] | None = None, everything: bool = True) -> list[str]:
+    """Columns to show: the named fields if any were named (``all``: every one), else every family's TrackEval
+    summary fields when ``everything``, else the headline fields among them."""
     fields = [f for fam in families for f in SUMMARY_FIELDS[fam]]
-    if wanted:
+    if wanted and not any(w.lower() == "all" for w in wanted):
         named = [f for w in wanted for f in fields if f.lower() == w.lower()]
         if named:
             return list(dict.fromkeys(named))
-    return fields
+        return fields
+    if everything or wanted:
+        return fields
+    return [f for f in HEADLINE_FIELDS if f in fields]
 
 
-def summary_rows(result: TrackerResult, fields: list[str]) -> list[list[str]]:
-    """[seq, values...] per sequence (sorted) and a final COMBINED row."""
+def summary_rows(result: TrackerResult, fields: list[str], cell=summary_value) -> list[list[str]]:
+    """[seq, values...] per sequence (sorted) and a final COMBINED row; ``cell(field, value)`` writes a value
+    (TrackEval's summary format by default, :func:`display_value` for tables)."""
     rows = []
     for seq, by_family in list(result.sequences.items()) + [("COMBINED", result.combined)]:
         flat = {k: v for fam in by_family.values() for k, v in fam.items()}
-        rows.append([seq] + [summary_value(f, flat[f]) for f in fields])
+        rows.append([seq] + [cell(f, flat[f]) for f in fields])
     return rows
 
 
@@ -72,6 +88,8 @@ def result_json(results: list[TrackerResult]) -> dict:
             r.name: {
                 "sequences": {seq: flat_fields(fams) for seq, fams in r.sequences.items()},
                 "combined": flat_fields(r.combined),
+                "empty_results": list(r.empty_results),
+                "corner_boxes": list(r.corner_boxes),
             }
             for r in results
         }

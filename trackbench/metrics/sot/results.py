@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 
 from trackbench.errors import InputFileError, TrackbenchError
+from trackbench.formats.box_format import ORDERED_SHARE, check_box_format, corner_boxes_suspected, corners_to_xywh
 from trackbench.formats.sot_groundtruth import SotGroundTruth
+from trackbench.metrics.sot.box_overlap import iou_xywh_batch
 from trackbench.formats.sot_txt import parallel_map, read_sot_boxes_stacked, read_vot_trajectory
 
 
@@ -80,9 +82,56 @@ def _read_trajectory(path: Path):
 
 
 def load_tracker_results(results: Path, name: str, gts: list[SotGroundTruth], trajectories: bool,
-                         allow_missing: bool, gt_path: Path | None = None) -> TrackerResults:
+                         allow_missing: bool, gt_path: Path | None = None, box_format: str = "xywh") -> TrackerResults:
     """Read the results of every ground-truth sequence; row counts must equal the frame counts. The files are
-    read and parsed on a thread pool; errors are raised in sequence order, as a loop over the files would."""
+    read and parsed on a thread pool; errors are raised in sequence order, as a loop over the files would.
+    ``box_format`` "xyxy" reads box rows as corners (VOT trajectories keep their own definition)."""
+    if check_box_format(box_format) == "xyxy" and trajectories:
+        raise TrackbenchError("--box-format xyxy applies to box results; VOT trajectories are regions by definition")
+    loaded = _load_tracker_results(results, name, gts, trajectories, allow_missing, gt_path)
+    if box_format == "xyxy":
+        if loaded.stacked is not None:
+            loaded.stacked[:, 2:] -= loaded.stacked[:, :2]  # the runs are views of it
+        else:
+            for reps in loaded.runs.values():
+                for run in reps:
+                    run[:] = corners_to_xywh(run)
+    return loaded
+
+
+def corner_box_sequences(results: TrackerResults, gts: list[SotGroundTruth]) -> list[str]:
+    """Sequences whose x, y, w, h result rows look like x1, y1, x2, y2 (``corner_boxes_suspected``): against the
+    image size where the ground truth has it, and by how many frames overlap the gt box by IoU >= 0.5."""
+    candidates = None
+    if results.stacked is not None and results.stacked_names:  # one vectorized pass rules most sequences out
+        s = results.stacked
+        ordered = ((s[:, 2] > s[:, 0]) & (s[:, 3] > s[:, 1])) | ~np.isfinite(s).all(axis=1)
+        lengths = np.array([len(results.runs[n][0]) for n in results.stacked_names])
+        starts = np.r_[0, np.cumsum(lengths)[:-1]]
+        share = np.add.reduceat(ordered, starts) / np.maximum(lengths, 1)
+        candidates = {n for n, sh, k in zip(results.stacked_names, share, lengths) if k and sh >= ORDERED_SHARE}
+    out = []
+    for gt in gts:
+        if candidates is not None and gt.name not in candidates:
+            continue
+        for run in results.runs.get(gt.name, []):
+            boxes = np.asarray(run, dtype=np.float64)
+            if boxes.ndim != 2 or boxes.shape[1] != 4:
+                continue
+            valid = np.isfinite(gt.boxes).all(axis=1) & (gt.boxes[:, 2] > 0) & (gt.boxes[:, 3] > 0)
+
+            def matches(b: np.ndarray, valid=valid, gt=gt) -> int:
+                ok = valid & np.isfinite(b).all(axis=1)
+                return int((iou_xywh_batch(b[ok], gt.boxes[ok]) >= 0.5).sum())
+
+            if corner_boxes_suspected(boxes, gt.image_size, matches):
+                out.append(gt.name)
+                break
+    return out
+
+
+def _load_tracker_results(results: Path, name: str, gts: list[SotGroundTruth], trajectories: bool,
+                          allow_missing: bool, gt_path: Path | None = None) -> TrackerResults:
     if results.is_file():
         if results.suffix.lower() != ".json":
             raise InputFileError(results, "expected a results folder or a CocoVID results JSON")
@@ -120,7 +169,7 @@ def load_tracker_results(results: Path, name: str, gts: list[SotGroundTruth], tr
 
 
 def iter_tracker_results(jobs: list[tuple[str, Path]], gts: list[SotGroundTruth], trajectories: bool,
-                         allow_missing: bool, gt_path: Path | None = None):
+                         allow_missing: bool, gt_path: Path | None = None, box_format: str = "xywh"):
     """``load_tracker_results`` of each ``(name, results path)`` in order, the next tracker's files being read
     on a background thread while the caller scores the current one (reading and the compiled scoring both run
     without the GIL). An error is raised when the caller reaches that tracker, as a plain loop would."""
@@ -128,7 +177,7 @@ def iter_tracker_results(jobs: list[tuple[str, Path]], gts: list[SotGroundTruth]
         return
     with ThreadPoolExecutor(1) as loader:
         def load(job):
-            return load_tracker_results(job[1], job[0], gts, trajectories, allow_missing, gt_path)
+            return load_tracker_results(job[1], job[0], gts, trajectories, allow_missing, gt_path, box_format)
 
         pending = loader.submit(load, jobs[0])
         for i in range(len(jobs)):

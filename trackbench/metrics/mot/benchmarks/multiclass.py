@@ -58,10 +58,20 @@ class MultiClassResult:
     notes: list[str] = field(default_factory=list)
 
 
-def combine_class_averaged(family: str, per_class: list[dict]) -> dict:
-    """TrackEval's ``combine_classes_class_averaged``: counts summed, every other field the mean over classes."""
+def _has_events(family: str, fields: dict) -> bool:
+    """TrackEval's test for a non-empty class: any TP + FN + FP (at any alpha for HOTA)."""
+    events = sum(np.asarray(fields[k], dtype=np.float64) for k in _COUNTS[family][:3])
+    return bool(np.any(events > 0 + np.finfo("float").eps))
+
+
+def combine_class_averaged(family: str, per_class: list[dict], ignore_empty_classes: bool = False) -> dict:
+    """TrackEval's ``combine_classes_class_averaged``: counts summed, every other field the mean over classes.
+    ``ignore_empty_classes`` (TrackEval's option of that name) leaves out the classes with neither gt nor
+    predictions, unless every class is such."""
     if family == "Count":
         return {k: sum(r[k] for r in per_class) for k in per_class[0]}
+    if ignore_empty_classes:
+        per_class = [r for r in per_class if _has_events(family, r)] or per_class
     out = {}
     for key in per_class[0]:
         values = [r[key] for r in per_class]
@@ -70,14 +80,15 @@ def combine_class_averaged(family: str, per_class: list[dict]) -> dict:
 
 
 def combine_over_classes(per_class: dict[str, dict], families: list[str], averages: bool,
-                         super_categories: dict[str, tuple[str, ...]]) -> dict[str, dict]:
+                         super_categories: dict[str, tuple[str, ...]],
+                         ignore_empty_classes: bool = False) -> dict[str, dict]:
     """{key: {family: fields}} for the class averages and the super-categories of ``per_class`` ({class: fams}).
     A super-category none of whose classes is evaluated (``--classes``) is left out: TrackEval 1.3.0 raises an
     IndexError there."""
     out = {}
     if averages and per_class:
-        out[CLASS_AVERAGED] = {fam: combine_class_averaged(fam, [c[fam] for c in per_class.values()])
-                               for fam in families}
+        out[CLASS_AVERAGED] = {fam: combine_class_averaged(fam, [c[fam] for c in per_class.values()],
+                                                           ignore_empty_classes) for fam in families}
         out[DETECTION_AVERAGED] = {fam: FAMILIES[fam][1]([c[fam] for c in per_class.values()]) for fam in families}
     for category, members in super_categories.items():
         chosen = [per_class[c] for c in per_class if c in members]
