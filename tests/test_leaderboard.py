@@ -93,3 +93,73 @@ def test_leaderboard_cli_writes_markdown_html_and_plots(tmp_path, capsys):
     assert main(["leaderboard", "--results", str(tmp_path / "store"), "--out", str(tmp_path / "x.md"),
                  "--benchmark", "MOT20"]) == 2
     assert "no result records for benchmark=MOT20" in capsys.readouterr().err
+
+
+def _sot(name: str, auc: float, protocol: str = "lasot") -> ResultRecord:
+    overall = {"success_auc": auc, "precision": auc - 0.05, "norm_precision": auc - 0.02, "sequences": 280,
+               "success_curve": [1.0 - i / 20 for i in range(21)], "precision_curve": [i / 50 for i in range(51)]}
+    return ResultRecord(method=name, tracker=name, benchmark=protocol, split="test", task="sot",
+                        metrics={"combined": overall, "sequences": {}}, date="2026-11-22T00:00:00Z")
+
+
+def test_leaderboard_one_table_per_benchmark_with_its_task_metrics(tmp_path):
+    mot15 = record("sort", 0.40, 0.55, 0.62, 58, 602, 14)
+    mot15.benchmark, mot15.split = "MOT15", "train"
+    records = RECORDS + [mot15, _sot("siamrpn", 0.496), _sot("ncc", 0.12)]
+    board = build_leaderboard(records)
+    titles = [t.title for t in board.tables]
+    assert titles == ["Leaderboard: MOT15 train", "Leaderboard: MOT17 half-val", "Leaderboard: lasot test"]
+    sot = board.tables[2]
+    assert sot.header == ["Method", "AUC", "Precision", "Norm.Prec", "Config"]
+    assert sot.rows[0][:4] == ["siamrpn", "**49.6**", "**44.6**", "**47.6**"]
+    assert "HOTA" in board.tables[0].header and board.tables[0].rows[0][0] == "sort"
+    for r in records:
+        write_record(tmp_path / "store", r)
+    assert main(["leaderboard", "--results", str(tmp_path / "store"), "--out", str(tmp_path / "lb.md")]) == 0
+    plots = sorted(p.name for p in tmp_path.glob("lb_*.png"))
+    assert plots == ["lb_MOT15_train_hota_alpha.png", "lb_MOT17_half-val_hota_alpha.png",
+                     "lb_lasot_test_precision.png", "lb_lasot_test_success.png"]
+
+
+def test_leaderboard_metric_typo_is_an_error(tmp_path, capsys):
+    for r in RECORDS:
+        write_record(tmp_path / "store", r)
+    assert main(["leaderboard", "--results", str(tmp_path / "store"), "--out", str(tmp_path / "x.md"),
+                 "--metrics", "HOTA", "MOTAA"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown metric 'MOTAA'" in err and "MOTA" in err
+    assert not (tmp_path / "x.md").exists()
+
+
+def test_leaderboard_out_html_writes_html(tmp_path, capsys):
+    for r in RECORDS:
+        write_record(tmp_path / "store", r)
+    assert main(["leaderboard", "--results", str(tmp_path / "store"), "--out", str(tmp_path / "page.html"),
+                 "--no-plots"]) == 0
+    assert (tmp_path / "page.html").read_text().startswith("<!doctype html>")
+    assert main(["leaderboard", "--results", str(tmp_path / "store"), "--out", str(tmp_path / "page.md"),
+                 "--format", "html"]) == 2
+    assert "is a markdown name but --format is html" in capsys.readouterr().err
+
+
+def test_write_record_replaces_the_same_key_and_never_another(tmp_path):
+    first = write_record(tmp_path, RECORDS[0])
+    other_split = ResultRecord(**{**RECORDS[0].__dict__, "split": "train"})
+    other_benchmark = ResultRecord(**{**RECORDS[0].__dict__, "benchmark": "MOT15"})
+    assert not write_record(tmp_path, other_split).replaced
+    assert not write_record(tmp_path, other_benchmark).replaced
+    again = write_record(tmp_path, RECORDS[0])
+    assert again.replaced and again.path == first.path
+    assert len(load_store(tmp_path)) == 3
+    # two keys whose file names would collide ("a/b" and "a_b") still get two files
+    slash = ResultRecord(**{**RECORDS[0].__dict__, "tracker": "a/b"})
+    underscore = ResultRecord(**{**RECORDS[0].__dict__, "tracker": "a_b"})
+    paths = {write_record(tmp_path, slash).path, write_record(tmp_path, underscore).path}
+    assert len(paths) == 2 and len(load_store(tmp_path)) == 5
+    # a record of an older version, named <name>.record.json, is replaced in place by the same key
+    legacy = tmp_path / "legacy" / "ocsort.record.json"
+    legacy.parent.mkdir()
+    legacy.write_text((first.path).read_text().replace('"sort"', '"ocsort"'))
+    stored = write_record(tmp_path / "legacy", ResultRecord(**{**RECORDS[0].__dict__, "method": "ocsort",
+                                                                "tracker": "ocsort"}))
+    assert stored.replaced and stored.path == legacy

@@ -126,10 +126,10 @@ def check_metric_names(metrics: list[str], records: list[ResultRecord]) -> None:
 
 
 def group_records(records: list[ResultRecord]) -> list[tuple[tuple[str, str, str], list[ResultRecord]]]:
-    """Records by (benchmark, split, task), case-insensitive; groups sorted by benchmark, split, task."""
+    """Records by (task, benchmark, split), benchmark and split case-insensitive; groups in that order."""
     groups: dict[tuple[str, str, str], list[ResultRecord]] = {}
     for r in records:
-        groups.setdefault((r.benchmark.lower(), r.split.lower(), r.task), []).append(r)
+        groups.setdefault((r.task, r.benchmark.lower(), r.split.lower()), []).append(r)
     return sorted(groups.items())
 
 

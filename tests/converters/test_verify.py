@@ -107,3 +107,41 @@ def test_cli_exit_codes(tmp_path, capsys):
     assert "t.json:1: invalid JSON" in capsys.readouterr().err
     with pytest.raises(InputFileError, match="file not found"):
         verify_cocovid(tmp_path / "missing.json")
+
+
+def test_verify_flags_annotation_without_instance_id_in_a_video_dataset(tmp_path):
+    report = check(tmp_path, _broken(lambda d: d["annotations"][2].pop("instance_id")))
+    assert not report.ok
+    assert report.errors["missing key"]["examples"] == ["annotations[2] (id 3) lacks ['instance_id']"]
+    images_only = _broken(lambda d: (d["annotations"][2].pop("instance_id"), d.update(videos=[]),
+                                     [im.update(video_id=None) for im in d["images"]]))
+    assert "missing key" not in check(tmp_path, images_only).errors  # plain COCO images have no tracks
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1 << 20])
+def test_streaming_verify_reads_records_across_window_edges(tmp_path, monkeypatch, chunk):
+    """The streamed report equals the one over ``json.load`` for any window size, problems and all."""
+    from trackbench.cocovid import stream
+    from trackbench.cocovid.verify import check_cocovid_data
+
+    data = _broken(lambda d: (d["annotations"][0].update(image_id=99), d["images"][1].update(frame_id=2),
+                              d["annotations"].append({**d["annotations"][1], "id": 9, "segmentation":
+                                                       {"counts": "a}," * 40, "size": [1, 2]}})))
+    text = json.dumps({"info": {"note": "x" * 50}, **data}, indent=2)
+    monkeypatch.setattr(stream, "CHUNK_CHARS", chunk)
+    path = tmp_path / "f.json"
+    path.write_text(text)
+    streamed = verify_cocovid(path)
+    loaded = check_cocovid_data(json.loads(text), path)
+    assert streamed.to_json() == loaded.to_json()
+    assert streamed.errors["dangling id"]["count"] == 1 and "frame gap" in streamed.errors
+    path.write_text(text[:-30])
+    with pytest.raises(InputFileError, match="invalid JSON"):
+        verify_cocovid(path)
+
+
+def test_verify_format_offers_only_table_and_json(tmp_path, capsys):
+    path = tmp_path / "f.json"
+    path.write_text(json.dumps(GOOD))
+    assert main(["verify", str(path), "--format", "csv"]) == 2
+    assert "'csv' is not one of 'table', 'json'" in capsys.readouterr().err

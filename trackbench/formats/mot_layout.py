@@ -98,14 +98,14 @@ def find_sequences(gt_root: Path, seqmap: Path | None = None, only: list[str] | 
 
 def sequences_not_scored(gt_root: Path, seqmap: Path | None, scored: list[str]) -> dict[str, str]:
     """The split's other sequences and why they were not scored: the seqmap's, else every sequence folder
-    (``seqinfo.ini`` or ``gt/``) of ``gt_root``."""
+    (``seqinfo.ini``, ``gt/`` or ``det/``) of ``gt_root``."""
     if seqmap is not None:
         names = read_seqmap(seqmap)
     else:
         names = sorted(p.name for p in gt_root.iterdir()
-                       if p.is_dir() and ((p / "seqinfo.ini").is_file() or (p / "gt").is_dir()))
+                       if p.is_dir() and any((p / f).exists() for f in ("seqinfo.ini", "gt", "det")))
     done = set(scored)
-    return {n: ("not in --sequences" if (gt_root / n / "gt" / "gt.txt").is_file() else "no gt/gt.txt")
+    return {n: ("not in --sequences" if (gt_root / n / "gt" / "gt.txt").is_file() else "without gt/gt.txt")
             for n in names if n not in done}
 
 

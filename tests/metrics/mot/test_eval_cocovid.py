@@ -86,3 +86,78 @@ def test_bad_results_name_the_record(realdata, tmp_path):
 
     with pytest.raises(InputFileError, match="record 3: unknown image_id"):
         evaluate_cocovid(gt, [res], ["t"], ["CLEAR"])
+
+
+def test_cocovid_gt_without_category_id_is_one_clear_line(realdata, tmp_path, capsys):
+    gt, res = tud_as_cocovid(realdata, tmp_path)
+    data = json.loads(gt.read_text())
+    del data["annotations"][3]["category_id"]
+    gt.write_text(json.dumps(data))
+    code = main(["eval", "--benchmark", "cocovid", "--gt", str(gt), "--results", str(res)])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and "KeyError" not in err
+    assert f"{gt}: annotations[3] (id 4) lacks ['category_id']" in err
+
+
+def _with_empty_categories(realdata, tmp_path):
+    gt, res = tud_as_cocovid(realdata, tmp_path, second_category=True)
+    data = json.loads(gt.read_text())
+    data["categories"] += [{"id": 3, "name": "nobody"}, {"id": 4, "name": "nothing"}]
+    gt.write_text(json.dumps(data))
+    return gt, res
+
+
+def test_classes_without_gt_or_predictions_are_left_out_of_the_class_average(realdata, tmp_path, oracle_numpy):
+    import trackeval
+
+    gt, res = _with_empty_categories(realdata, tmp_path)
+    out = evaluate_cocovid(gt, [res], ["t"], list(FAMILIES))[0]
+    assert out.empty_classes == ["nobody", "nothing"]
+    # TrackEval's own class averaging with ignore_empty_classes=True, over our per-class results
+    oracles = {"HOTA": trackeval.metrics.HOTA(), "CLEAR": trackeval.metrics.CLEAR(),
+               "Identity": trackeval.metrics.Identity()}
+    for family, metric in oracles.items():
+        per_class = {c: v["combined"][family] for c, v in out.classes.items()}
+        theirs = metric.combine_classes_class_averaged(per_class, ignore_empty_classes=True)
+        for key, value in theirs.items():
+            assert np.allclose(np.asarray(out.class_averaged[family][key], float), np.asarray(value, float),
+                               rtol=0, atol=1e-12), (family, key)
+    (tmp_path / "two").mkdir()
+    gt2, res2 = tud_as_cocovid(realdata, tmp_path / "two", second_category=True)
+    two = evaluate_cocovid(gt2, [res2], ["t"], list(FAMILIES))[0]  # the same without the two empty categories
+    assert flat_fields(two.class_averaged) == flat_fields(out.class_averaged)
+
+
+MOT17_SEQS = ("MOT17-05-FRCNN", "MOT17-09-FRCNN")
+
+
+def test_motchallenge_derived_cocovid_is_scored_with_the_motchallenge_rules(realdata, tmp_path, capsys):
+    """A MOT17 file written by ``convert mot17`` scores as ``eval --benchmark MOT17`` on the folder (TrackEval's
+    numbers, pedestrians only, distractors removed), not averaged over 13 classes."""
+    import shutil
+
+    for seq in MOT17_SEQS:
+        shutil.copytree(realdata / "mot/MOT17/train" / seq, tmp_path / "raw/train" / seq)
+    assert main(["convert", "mot17", "--root", str(tmp_path / "raw"), "--out", str(tmp_path / "coco")]) == 0
+    coco = json.loads((tmp_path / "coco/train_cocoformat.json").read_text())
+    videos = {v["id"]: v["name"] for v in coco["videos"]}
+    image = {(videos[im["video_id"]], im["frame_id"] + 1): im["id"] for im in coco["images"]}
+    results = []
+    for seq in MOT17_SEQS:
+        for row in np.loadtxt(realdata / "mot/trackers/MPNTrack/MOT17-train/data" / f"{seq}.txt", delimiter=","):
+            results.append({"image_id": image[(seq, int(row[0]))], "instance_id": int(row[1]),
+                            "bbox": list(row[2:6]), "category_id": 1})
+    (tmp_path / "res.json").write_text(json.dumps(results))
+    capsys.readouterr()
+    assert main(["eval", "--benchmark", "cocovid", "--gt", str(tmp_path / "coco/train_cocoformat.json"),
+                 "--results", str(tmp_path / "res.json"), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    assert "scored with the MOT17 rules" in captured.err
+    ours = json.loads(captured.out)["trackers"]["res"]
+    assert list(ours["classes"]) == ["pedestrian"]
+    folder = evaluate_mot(get_rules("MOT17"), realdata / "mot/MOT17/train",
+                          [realdata / "mot/trackers/MPNTrack/MOT17-train"], list(FAMILIES), sequences=list(MOT17_SEQS))
+    expected = flat_fields(folder[0].combined)
+    got = ours["classes"]["pedestrian"]["combined"]
+    for key in expected:  # the converter renumbers track ids, so sums over ids run in another order: last bit
+        assert np.allclose(np.asarray(got[key], float), np.asarray(expected[key], float), rtol=0, atol=1e-15), key

@@ -97,7 +97,7 @@ def _write_store_records(record: dict, options: EvalOptions, out: Path, err: Con
 
     records = []
     for (name, tracker), path in zip(record["trackers"].items(), options.results):
-        not_scored = {s: "no results (--allow-missing)" for s in record["missing"].get(name, [])}
+        not_scored = {s: "without results (--allow-missing)" for s in record["missing"].get(name, [])}
         not_scored.update({s: "not in --sequences" for s in record.get("not_requested", [])})
         records.append(make_record(name, record["protocol"], options.split or "test", "sot", tracker["overall"],
                                    tracker.get("sequences", {}), Path(path),
