@@ -266,3 +266,29 @@ def test_otb_layout_with_several_targets_is_named_like_got10k(tmp_path):
     gts = load_sot_groundtruth(tmp_path)
     assert [g.name for g in gts] == ["Human4", "Jogging.1", "Jogging.2"]
     assert gts[2].boxes[0].tolist() == [5, 6, 7, 8]
+
+
+def test_corner_boxes_warn_once_and_box_format_xyxy_reads_them_sot(lasot_layout, capsys):
+    root, gts = lasot_layout
+    for name in gts:
+        rows = np.loadtxt(root / "res" / "alpha" / f"{name}.txt", delimiter=",")
+        rows[:, 2:] += rows[:, :2]
+        _write(root / "res" / "corners" / f"{name}.txt", rows)
+    code, out, err = _run(capsys, "--protocol", "lasot", "--gt", root / "gt", "--results", root / "res" / "corners",
+                          "--format", "json")
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning")]
+    assert len(warnings) == 1 and "--box-format xyxy" in warnings[0] and "cat-1" in warnings[0]
+    code, out, err = _run(capsys, "--protocol", "lasot", "--gt", root / "gt", "--results", root / "res" / "corners",
+                          "--box-format", "xyxy", "--format", "json")
+    assert code == 0 and "warning" not in err
+    as_corners = json.loads(out)["trackers"]["corners"]["overall"]
+    code, out, err = _run(capsys, "--protocol", "lasot", "--gt", root / "gt", "--results", root / "res" / "alpha",
+                          "--format", "json")
+    assert "warning" not in err  # real x, y, w, h results: no warning
+    original = json.loads(out)["trackers"]["alpha"]["overall"]
+    for key in ("success_auc", "precision", "norm_precision"):
+        assert as_corners[key] == pytest.approx(original[key], abs=1e-12), key
+    code, _, err = _run(capsys, "--protocol", "vot2018", "--gt", root / "gt", "--results", root / "res" / "corners",
+                        "--box-format", "xyxy")
+    assert code == 2 and "VOT trajectories" in err
