@@ -16,6 +16,7 @@ those columns at the end, so the sections may come in any order. The same rules 
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +36,7 @@ REQUIRED = {
     "annotations": ("id", "image_id", "category_id", "bbox"),
 }
 BAD = np.iinfo(np.int64).min  # an id that is missing or not an integer (reported where it was read)
+_ABSENT = object()  # an annotation without instance_id
 _NUMBER_TYPES = frozenset({int, float})
 
 
@@ -203,36 +205,49 @@ class CocoVidChecks:
             self.report.error("bad id", f"{section}[{index[k]}]: id {raw[k]!r} is not an integer")
 
     def _annotations(self, start: int, records: list) -> None:
-        kept = self._objects("annotations", start, records)
-        if not kept:
+        """One pass takes each record's fields into a tuple (the records that are not plain go the careful way,
+        ``_objects``); the columns are then checked whole."""
+        rows, index = [], []
+        odd = []
+        for i, record in enumerate(records, start):
+            try:
+                rows.append((record["id"], record["image_id"], record["category_id"], record["bbox"],
+                             record.get("video_id", BAD), record.get("instance_id", _ABSENT), record.get("area", 0),
+                             record.get("score", 0)))
+                index.append(i)
+            except (KeyError, TypeError, AttributeError):
+                odd.append(i)
+        for i in odd:  # reported there; a record that has the keys after all is not possible here
+            self._objects("annotations", i, [records[i - start]])
+        if not rows:
             return
-        index = np.array([i for i, _ in kept], dtype=np.int64)
-        raw_ids = [r["id"] for _, r in kept]
+        raw_ids, images, categories, boxes, videos, instances, areas, scores = (list(c) for c in zip(*rows))
+        index = np.array(index, dtype=np.int64)
         ids, bad_id = _int_column(raw_ids)
         self._report_bad_ids("annotations", index, ids, bad_id, raw_ids)
-        image, _ = _int_column([r["image_id"] for _, r in kept])
-        category, _ = _int_column([r["category_id"] for _, r in kept])
-        video, _ = _int_column([r.get("video_id", BAD) for _, r in kept])
-        instances = [r.get("instance_id", None) for _, r in kept]
-        absent = [k for k, v in enumerate(instances) if v is None and "instance_id" not in kept[k][1]]
-        for k in absent:
-            if len(self.no_instance_examples) < EXAMPLES_PER_KIND:
-                self.no_instance_examples.append(f"annotations[{index[k]}] (id {raw_ids[k]!r}) lacks ['instance_id']")
-        self.no_instance.extend(int(index[k]) for k in absent)
-        instance, _ = _int_column([-1 if v is None else v for v in instances])
-        for key in ("area", "score"):
-            values = [r.get(key, 0) for _, r in kept]
-            bad = ~np.isfinite(_float_column(values))
-            for k in np.flatnonzero(bad):
+        image, _ = _int_column(images)
+        category, _ = _int_column(categories)
+        video, _ = _int_column(videos)
+        if instances.count(_ABSENT):
+            for k in [k for k, v in enumerate(instances) if v is _ABSENT]:
+                if len(self.no_instance_examples) < EXAMPLES_PER_KIND:
+                    self.no_instance_examples.append(f"annotations[{index[k]}] (id {raw_ids[k]!r}) lacks "
+                                                     "['instance_id']")
+                self.no_instance.append(int(index[k]))
+                instances[k] = -1
+        instance, _ = _int_column([-1 if v is None else v for v in instances] if None in instances else instances)
+        for key, values in (("area", areas), ("score", scores)):
+            for k in np.flatnonzero(~np.isfinite(_float_column(values))):
                 self.report.error("non-finite number", f"annotation {raw_ids[k]}: {key} {values[k]!r}")
-        bbox = self._boxes([r["bbox"] for _, r in kept], raw_ids)
+        bbox = self._boxes(boxes, raw_ids)
         self.annotations.append(id=ids, image=image, category=category, video=video, instance=instance,
                                 bbox=bbox)
 
     def _boxes(self, boxes: list, raw_ids: list) -> np.ndarray:
         """(N, 4) boxes; malformed ones are reported and become NaN (no later check looks at them)."""
+        malformed = np.zeros(len(boxes), dtype=bool)
         if set(map(type, boxes)) == {list} and set(map(len, boxes)) == {4} and \
-                set(map(type, (v for b in boxes for v in b))) <= _NUMBER_TYPES:
+                set(map(type, itertools.chain.from_iterable(boxes))) <= _NUMBER_TYPES:
             out = np.array(boxes, dtype=np.float64).reshape(len(boxes), 4)
         else:
             out = np.full((len(boxes), 4), np.nan)
@@ -240,9 +255,10 @@ class CocoVidChecks:
                 if type(b) is list and len(b) == 4 and all(type(v) in _NUMBER_TYPES for v in b):
                     out[k] = b
                 else:
+                    malformed[k] = True
                     self.report.error("bad bbox", f"annotation {raw_ids[k]}: bbox {b!r}")
         finite = np.isfinite(out).all(axis=1)
-        for k in np.flatnonzero(~finite & ~np.isnan(out).all(axis=1)):
+        for k in np.flatnonzero(~finite & ~malformed):
             self.report.error("non-finite number", f"annotation {raw_ids[k]}: bbox {boxes[k]!r}")
         negative = finite & ((out[:, 2] < 0) | (out[:, 3] < 0))
         for k in np.flatnonzero(negative):
