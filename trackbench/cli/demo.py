@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+
+from trackbench.cli.tables import text_table
 
 
 def register(app: typer.Typer) -> None:
@@ -32,11 +33,9 @@ def demo(
 
         report = run_demo(out, workers=workers, stage=stage)
     keep = [i for i, h in enumerate(report.header) if h not in ("Benchmark", "Split", "Config")]
-    table = Table(*[report.header[i] for i in keep], title="trackbench demo: generated MOT-style benchmark "
-                  "(HOTA/MOTA/IDF1 in %)", title_justify="left")
-    for row in report.table:
-        table.add_row(*[row[i].replace("**", "") for i in keep])
-    console.print(table)
+    console.print(text_table([report.header[i] for i in keep],
+                             [[row[i].replace("**", "") for i in keep] for row in report.table],
+                             "trackbench demo: generated MOT-style benchmark (HOTA/MOTA/IDF1 in %)"))
     console.print(f"done in {time.perf_counter() - start:.1f} s. Files:")
     console.print(f"  dataset (MOTChallenge layout)  {report.dataset}")
     console.print(f"  CocoVID annotations            {report.annotations}")
