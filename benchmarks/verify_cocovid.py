@@ -9,9 +9,11 @@ process (``wait4``):
 * ``trackbench verify FILE`` (ours: one streaming pass);
 * ``python -c 'json.load(...)'``: only parsing the file the way the previous verify did before checking it,
   the floor of any reader that holds the whole file (there is no official verifier to time);
-* ``trackbench convert mot17`` writing the file, the issue's point of comparison.
+* ``trackbench convert mot17`` writing the file, the issue's point of comparison;
+* the verify before issue 16 (``json.load`` of the whole file, then the checks), taken from git at ``--before``
+  and run on the same file, when the repository's history has it.
 
-    python benchmarks/verify_cocovid.py [--file X.json] [--repeat 3]
+    python benchmarks/verify_cocovid.py [--file X.json] [--repeat 3] [--before COMMIT]
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 REALDATA_MOT17 = REPO.parent / "shared" / "realdata" / "mot" / "MOT17"
+BEFORE = "3e8e2b3"  # main before issue 16: cocovid/verify.py read the file with json.load
+RUN_BEFORE = "import sys; sys.path.insert(0, sys.argv[1]); import verify_before; verify_before.verify_cocovid(sys.argv[2])"
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:
@@ -50,6 +54,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, help="CocoVID JSON to verify (default: MOT17 train, converted here)")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--before", default=BEFORE, help="commit whose verify is timed beside ours")
     args = parser.parse_args()
     tool = [sys.executable, "-m", "trackbench"]
     work = Path(tempfile.mkdtemp(prefix="verify_bench_"))
@@ -72,9 +77,26 @@ def main() -> None:
         print(f"json.load alone (whole file):   {load[0]:6.2f} s  {load[1]:6.0f} MB peak RSS")
         if convert is not None:
             print(f"trackbench convert (writes it): {convert[0]:6.2f} s  {convert[1]:6.0f} MB peak RSS")
+        old = _before(args.before, work)
+        if old is not None:
+            before = best([sys.executable, "-c", RUN_BEFORE, str(old), str(path)], args.repeat)
+            print(f"verify before ({args.before}):     {before[0]:6.2f} s  {before[1]:6.0f} MB peak RSS")
+            print(f"verify / before: {ours[0] / before[0]:.2f}x the time, {ours[1] / before[1]:.2f}x the memory")
         print(f"verify / json.load: {ours[0] / load[0]:.2f}x the time, {ours[1] / load[1]:.2f}x the memory")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _before(commit: str, work: Path) -> Path | None:
+    """A folder holding ``verify_before.py``, the verify module at ``commit`` (None without that history)."""
+    try:
+        text = subprocess.run(["git", "-C", str(REPO), "show", f"{commit}:trackbench/cocovid/verify.py"],
+                              capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    (work / "before").mkdir()
+    (work / "before" / "verify_before.py").write_text(text)
+    return work / "before"
 
 
 if __name__ == "__main__":

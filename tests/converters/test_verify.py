@@ -145,3 +145,20 @@ def test_verify_format_offers_only_table_and_json(tmp_path, capsys):
     path.write_text(json.dumps(GOOD))
     assert main(["verify", str(path), "--format", "csv"]) == 2
     assert "'csv' is not one of 'table', 'json'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("chunk", [5, 1 << 20])
+def test_streaming_syntax_error_names_the_line_and_column_as_json_load(tmp_path, monkeypatch, chunk):
+    from trackbench.cocovid import stream
+
+    text = json.dumps(GOOD, indent=1)
+    broken = text.replace('"file_name": "a/2.jpg"', '"file_name": "a/2.jpg" oops', 1)
+    path = tmp_path / "f.json"
+    path.write_text(broken)
+    monkeypatch.setattr(stream, "CHUNK_CHARS", chunk)
+    with pytest.raises(json.JSONDecodeError) as expected:
+        json.loads(broken)
+    with pytest.raises(InputFileError) as got:
+        verify_cocovid(path)
+    assert got.value.line == expected.value.lineno
+    assert f"(column {expected.value.colno})" in str(got.value)

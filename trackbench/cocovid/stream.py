@@ -33,7 +33,7 @@ class _Buffer:
         self.text = ""
         self.pos = 0
         self.eof = False
-        self.lines_before = 0
+        self.consumed = 0  # characters dropped from the front of the window
 
     def _fill(self) -> bool:
         if self.eof:
@@ -45,7 +45,7 @@ class _Buffer:
         if not more:
             self.eof = True
             return False
-        self.lines_before += self.text.count("\n", 0, self.pos)
+        self.consumed += self.pos
         self.text = self.text[self.pos:] + more
         self.pos = 0
         return True
@@ -83,9 +83,23 @@ class _Buffer:
                 return value
 
     def fail(self, problem: str, at: int | None = None) -> None:
+        """Raise the syntax error at window position ``at``, with its line and column (the lines before the
+        window are counted only now, by reading the file again up to there)."""
         at = self.pos if at is None else at
-        line = self.lines_before + self.text.count("\n", 0, at) + 1
-        column = at - (self.text.rfind("\n", 0, at) + 1) + 1
+        before = tail = 0  # newlines before the window, characters after the last of them
+        with open(self.path, encoding="utf-8") as handle:
+            left = self.consumed
+            while left > 0:
+                chunk = handle.read(min(left, CHUNK_CHARS))
+                if not chunk:
+                    break
+                newlines = chunk.count("\n")
+                before += newlines
+                tail = len(chunk) - chunk.rfind("\n") - 1 if newlines else tail + len(chunk)
+                left -= len(chunk)
+        line = before + self.text.count("\n", 0, at) + 1
+        start = self.text.rfind("\n", 0, at) + 1
+        column = at - start + 1 if start else tail + at + 1
         raise InputFileError(self.path, f"invalid JSON: {problem} (column {column})", line)
 
 
@@ -165,7 +179,7 @@ def _stream_list(buf: _Buffer, key: str, on_batch: OnBatch, batch_records: int) 
             if len(batch) >= batch_records:
                 on_batch(key, start, batch)
                 start, batch = count, []
-            pos = space(text, end).end()
+            pos = end if text[end] == "," else space(text, end).end()
             if pos >= limit or text[pos] != ",":
                 need_value = False
                 break
