@@ -30,7 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 REALDATA_MOT17 = REPO.parent / "shared" / "realdata" / "mot" / "MOT17"
 BEFORE = "3e8e2b3"  # main before issue 16: cocovid/verify.py read the file with json.load
-RUN_BEFORE = "import sys; sys.path.insert(0, sys.argv[1]); import verify_before; verify_before.verify_cocovid(sys.argv[2])"
+RUN_BEFORE = ("import sys; sys.path.insert(0, sys.argv[1]); import verify_before; "
+              "verify_before.verify_cocovid(sys.argv[2])")
 
 
 def timed(cmd: list[str]) -> tuple[float, float]:

@@ -10,8 +10,9 @@ categories both ways TrackEval does (class-averaged and detection-averaged); a c
 predictions is left out of the class average (TrackEval's ``ignore_empty_classes``); ``classes`` picks categories. Crowd/ignore annotations
 (``iscrowd`` 1 or ``ignore`` true) mark regions, not objects, and are left out.
 
-The gt is checked with the ``verify`` rules first, so a malformed record is one error naming it. Results: a CocoVID-style results JSON, either a list of records or ``{"annotations":
-[...]}``, each with ``image_id``, ``bbox`` [x, y, w, h], ``category_id`` and a track id (``instance_id`` or
+The gt is checked with the ``verify`` rules first, so a malformed record is one error naming it. Results: a
+CocoVID-style results JSON, either a list of records or ``{"annotations": [...]}``, each with ``image_id``,
+``bbox`` [x, y, w, h] (corners with ``box_format`` "xyxy"), ``category_id`` and a track id (``instance_id`` or
 ``track_id``); ``score`` optional.
 """
 

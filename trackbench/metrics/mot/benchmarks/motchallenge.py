@@ -198,7 +198,8 @@ def check_benchmark_name(benchmark: str | None) -> MotRules:
 
 
 def gt_match_counter(rows: SequenceRows):
-    """``gt_matches`` for ``corner_boxes_suspected``: tracker boxes overlapping a gt box of their frame by IoU >= 0.5."""
+    """``gt_matches`` for ``corner_boxes_suspected``: the tracker boxes that overlap a gt box of their frame by
+    IoU >= 0.5."""
     def count(boxes: np.ndarray) -> int:
         _, pair_tr, pair_sim = overlapping_pairs_by_frame(rows.gt_frame, rows.gt_boxes, rows.tr_frame, boxes)
         return len(np.unique(pair_tr[pair_sim >= 0.5]))
