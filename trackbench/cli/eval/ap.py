@@ -40,6 +40,9 @@ def compute(options: EvalOptions) -> dict:
             raise TrackbenchError(f"--{opt} does not apply to --task {task}")
     if options.plots:
         raise TrackbenchError(f"--plots is not available for --task {task}")
+    if options.box_format != "xywh":
+        raise TrackbenchError(f"--box-format applies to MOT and SOT results, not to --task {task} (COCO boxes are "
+                              "x, y, w, h by definition)")
     metrics = resolve_metrics(task, options.metrics)
     names = result_names(options)
     gt = load_gt(task, options.gt)
