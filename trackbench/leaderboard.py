@@ -38,12 +38,11 @@ class Table:
     title: str
     header: list[str]
     rows: list[list[str]]
-    plots: list[Path] = field(default_factory=list)
 
 
 @dataclass
 class Board:
-    """One (benchmark, split, task): its ranked records, columns, and the plots written for it."""
+    """One (benchmark, split, task): its records (ranked once the table is built) and its columns."""
 
     benchmark: str
     split: str
@@ -60,7 +59,6 @@ class Leaderboard:
     records: list[ResultRecord] = field(default_factory=list)
     boards: list[Board] = field(default_factory=list)
     plots: list[Path] = field(default_factory=list)
-    summary_tables: list[Table] = field(default_factory=list)  # one per board, in the order of ``boards``
 
 
 def _field_key(fields: dict, column: str) -> str | None:
@@ -224,20 +222,18 @@ def build_leaderboard(
     if metrics:
         check_metric_names(metrics, chosen)
     notes: list[str] = []
-    boards, summaries = [], []
+    boards, tables = [], []
     for _, group in group_records(chosen):
         board = Board(group[0].benchmark, group[0].split, group[0].task, group, _columns_for(group, metrics))
-        summaries.append(_ranked_table(board, baselines, show_published, notes))
+        tables.append(_ranked_table(board, baselines, show_published, notes))
         boards.append(board)
-    tables = list(summaries)
     if show_published:
         notes.insert(0, "Cells read: ours (published, ours - published).")
     if per_sequence:
         for board in boards:
             tables += _sequence_tables(board, len(boards) > 1)
     title = " / ".join(f"{b.benchmark} {b.split}" for b in boards)
-    return Leaderboard(title, tables, notes=notes, records=[r for b in boards for r in b.records], boards=boards,
-                       summary_tables=summaries)
+    return Leaderboard(title, tables, notes=notes, records=[r for b in boards for r in b.records], boards=boards)
 
 
 def _sequence_tables(board: Board, several: bool) -> list[Table]:
