@@ -292,3 +292,14 @@ def test_corner_boxes_warn_once_and_box_format_xyxy_reads_them_sot(lasot_layout,
     code, _, err = _run(capsys, "--protocol", "vot2018", "--gt", root / "gt", "--results", root / "res" / "corners",
                         "--box-format", "xyxy")
     assert code == 2 and "VOT trajectories" in err
+
+
+def test_sot_subset_is_named_in_output_and_record(lasot_layout, capsys, tmp_path):
+    root, gts = lasot_layout
+    code, out, err = _run(capsys, "--protocol", "lasot", "--gt", root / "gt", "--results", root / "res" / "alpha",
+                          "--sequences", "cat-1", "--out", tmp_path / "store")
+    assert code == 0, err
+    assert "scored 1 of the 2 sequences; not scored: 1 not in --sequences (cat-2)" in err
+    record = json.loads(next((tmp_path / "store").glob("*.record.json")).read_text())
+    assert record["coverage"]["scored"] == ["cat-1"] and record["coverage"]["not_scored"] == {
+        "cat-2": "not in --sequences"}

@@ -112,6 +112,12 @@ def _notes(record: dict, name: str) -> list[str]:
     if seqs:
         lines.append(f"note: tracker {name!r} has no results for {len(seqs)} sequence(s), scored without them: "
                      + ", ".join(seqs[:10]) + (" ..." if len(seqs) > 10 else ""))
+    not_requested = record.get("not_requested", [])
+    if not_requested:
+        scored = len(record["trackers"][name].get("sequences", {}))
+        lines.append(f"note: {name}: scored {scored} of the {scored + len(seqs) + len(not_requested)} sequences; "
+                     f"not scored: {len(not_requested)} not in --sequences ("
+                     + ", ".join(not_requested[:10]) + (" ..." if len(not_requested) > 10 else "") + ")")
     corners = record.get("corner_boxes", {}).get(name, [])
     if corners:
         lines.append(f"warning: {name}: the boxes of {len(corners)} sequence(s) look like x1,y1,x2,y2 corners, not "
