@@ -89,7 +89,8 @@ def eval_command(
     seqmap: Annotated[Optional[Path], typer.Option("--seqmap", help="MOTChallenge seqmap file.")] = None,
     sequences: Annotated[Optional[list[str]], typer.Option("--sequences", help="Score only these sequences.")] = None,
     metrics: Annotated[
-        Optional[list[str]], typer.Option("--metrics", help="Field or family names, e.g. HOTA MOTA IDF1 or CLEAR.")
+        Optional[list[str]], typer.Option("--metrics", help="Field or family names, e.g. HOTA MOTA IDF1 or "
+                                                            "CLEAR; all: every field (default: the headline ones).")
     ] = None,
     protocol: Annotated[
         Optional[str], typer.Option("--protocol", help="SOT protocol: otb, uav123, lasot, trackingnet, got10k, vot2018...")
