@@ -49,7 +49,7 @@ def test_tables_csv_markdown_and_out_files(tmp_path, capsys):
     assert (out / "trk" / "car_summary.txt").is_file() and (out / "trk" / "pedestrian_detailed.csv").is_file()
     assert set(json.loads((out / "trk" / "results.json").read_text())["trackers"]["trk"]["classes"]) == {
         "car", "pedestrian"}
-    record = json.loads((out / "classes" / "car" / "trk.record.json").read_text())
+    record = json.loads((out / "classes" / "car" / "trk.KITTI_car.training.mot.record.json").read_text())
     assert record["benchmark"] == "KITTI/car" and record["metrics"]["combined"]["IDSW"] == 1
     board = tmp_path / "board.md"
     assert main(["leaderboard", "--results", str(out), "--out", str(board), "--no-plots"]) == 0
