@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
-from trackbench.cli.tables import rows_to_csv, rows_to_markdown
+from trackbench.cli.tables import rows_to_csv, rows_to_markdown, text_table
 from trackbench.errors import TrackbenchError
 from trackbench.metrics.mot import report as mot_report
 from trackbench.metrics.mot.benchmarks.multiclass import (
@@ -46,8 +45,12 @@ def run_eval_multiclass(options) -> int:
 
 
 def render_multiclass(results: list[MultiClassResult], families: list[str], options) -> None:
+    """As ``eval`` for MOTChallenge: the table and markdown show the headline fields with fixed decimals (every
+    one with ``--metrics all``), csv every field in TrackEval's summary format."""
     console = Console(highlight=False)
-    fields = mot_report.summary_fields(families, options.metrics)
+    everything = options.format == OutputFormat.csv
+    fields = mot_report.summary_fields(families, options.metrics, everything=everything)
+    cell = mot_report.summary_value if everything else mot_report.display_value
     for note in (n for r in results for n in dict.fromkeys(r.notes)):
         print(f"note: {note}", file=sys.stderr)
     if options.format == OutputFormat.json:
@@ -56,19 +59,15 @@ def render_multiclass(results: list[MultiClassResult], families: list[str], opti
     csv_rows = []
     for result in results:
         for cls, one in _class_results(result):
-            rows = mot_report.summary_rows(one, fields)
+            rows = mot_report.summary_rows(one, fields, cell)
             if options.format == OutputFormat.csv:
                 csv_rows += [[result.name, cls] + row for row in rows]
             elif options.format == OutputFormat.markdown:
                 print(f"### {result.name} — {cls}\n")
                 print(rows_to_markdown(["sequence"] + fields, rows))
             else:
-                table = Table(*(["sequence"] + fields), title=f"{result.name} ({cls}, values in %)",
-                              title_justify="left")
-                for row in rows[:-1]:
-                    table.add_row(*row)
-                table.add_row(*rows[-1], style="bold")
-                console.print(table)
+                console.print(text_table(["sequence"] + fields, rows, f"{result.name} ({cls}, values in %)",
+                                         bold_last=True))
     if options.format == OutputFormat.csv:
         print(rows_to_csv(["tracker", "class", "sequence"] + fields, csv_rows), end="")
 
