@@ -17,7 +17,10 @@ code, all at run time:
      ``MultiScaleDeformableAttention`` module (the CUDA kernel; their CPU kernel is an error stub);
   2. ``torchvision.models.resnet50`` is called with ``weights=None`` (no download; every weight is replaced);
   3. ``log.logger`` (imports tensorboard; only their ``submit()`` uses it) is an empty module;
-  4. the frame size of ``SeqDataset`` (800 / 1536) is set to SHORT / LONG to keep the fixtures small, its
+  4. HNCD-MOTR only: its ``data/__init__.py`` imports ``data/mot.py``, which that commit lacks, so ``data`` is
+     made a bare package and ``data.seq_dataset`` imported directly; its module-level ``cv2.setLogLevel(0)``
+     (log silencing, moved in OpenCV 5) is a no-op;
+  5. the frame size of ``SeqDataset`` (800 / 1536) is set to SHORT / LONG to keep the fixtures small, its
      DataLoader runs in this process; MISS_TOLERANCE and TRACK_SCORE_THRESH (the Submitter's arguments) are
      set so that tracks miss and are dropped within the few frames.
 Hooks record per frame: the backbone levels (a channel subset), the encoder memory, the decoder's last-layer
@@ -126,6 +129,12 @@ def main() -> None:
     torch.set_num_threads(1)
     sys.path.insert(0, str(args.src.resolve()))
     patch_authors_code()
+    if args.kind == "hncd":  # data/__init__.py imports data/mot.py, absent at that commit: skip the __init__
+        package = types.ModuleType("data")
+        package.__path__ = [str(args.src.resolve() / "data")]
+        sys.modules["data"] = package
+        if not hasattr(cv2, "setLogLevel"):  # its seq_dataset silences FFmpeg logs; OpenCV 5 moved the call
+            cv2.setLogLevel = lambda level: None
     import yaml
     from models import build_model
     from structures.track_instances import TrackInstances

@@ -84,7 +84,7 @@ class MeMOTR(nn.Module):
         query_mask = torch.zeros(queries.shape[:2], dtype=torch.bool, device=queries.device)
         outputs, references, inputs = self.transformer.decoder(
             queries, anchors.sigmoid(), memory, spatial_shapes, valid_ratios, memory_mask, query_mask, n_det,
-            self.bbox_embed)
+            self.bbox_embed, self.config.num_det_queries)
         last = len(self.class_embed) - 1
         logits = self.class_embed[last](outputs[last])
         boxes = (self.bbox_embed[last](outputs[last]) + inverse_sigmoid(references[last - 1])).sigmoid()

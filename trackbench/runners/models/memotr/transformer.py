@@ -118,8 +118,13 @@ class Decoder(nn.Module):
         self.d_model = d_model
 
     def forward(self, tgt, anchors, memory, spatial_shapes, valid_ratios, memory_mask, query_mask, n_det,
-                bbox_embed):
-        """Returns per layer: outputs (L, B, Nq, C), refined anchors (L, B, Nq, 4), layer inputs (L, B, Nq, C)."""
+                bbox_embed, n_refined: int | None = None):
+        """Returns per layer: outputs (L, B, Nq, C), refined anchors (L, B, Nq, 4), layer inputs (L, B, Nq, C).
+
+        The first ``merge_det_track_layer`` layers update the first ``n_det`` queries and refine the anchors of
+        the first ``n_refined`` (default ``n_det``). HNCD-MOTR refines only its learned queries there: its
+        proposal queries pass those layers but keep their anchors (its decoder counts ``n_det_queries``)."""
+        n_refined = n_det if n_refined is None else n_refined
         output, reference = tgt, anchors
         outputs, references, inputs = [], [], []
         ratios = torch.cat([valid_ratios, valid_ratios], -1)[:, None]
@@ -136,7 +141,7 @@ class Decoder(nn.Module):
                 output = torch.cat((det, output[:, n_det:]), dim=1)
             refined = (bbox_embed[lid](output) + inverse_sigmoid(reference)).sigmoid()
             if lid < self.merge_det_track_layer:
-                reference = torch.cat((refined[:, :n_det], reference[:, n_det:]), dim=1)
+                reference = torch.cat((refined[:, :n_refined], reference[:, n_refined:]), dim=1)
             else:
                 reference = refined
             outputs.append(output)
