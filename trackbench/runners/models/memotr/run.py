@@ -56,11 +56,15 @@ def run_memotr_video(video, config, context) -> VideoResult:
     """The launcher's ``run_video`` for ``memotr`` and ``hncd`` (the checkpoint says which network it is)."""
     from trackbench.runners.neural import _cached, frame_batches, video_frame_paths
 
+    if config.cache_only:
+        raise TrackbenchError("memotr / hncd track end to end: --cache-only does not apply (no detection cache)")
     if context.checkpoint is None:
         raise TrackbenchError("memotr / hncd need --checkpoint (the authors' .pth, {'model': state_dict, ...})")
     model = _cached("memotr", context.checkpoint, context.device, lambda p: load_model(p))
     proposals = None
-    if model.config.proposals:
+    if model.config.proposals:  # HNCD-MOTR
+        if not getattr(config, "proposals_from_detections", False):
+            raise TrackbenchError("this checkpoint is HNCD-MOTR's (proposal queries): run it as 'trackbench run hncd'")
         dets = context.detections(video)
         starts, stops = dets.frame_slices(video.frame_numbers)
 
@@ -69,6 +73,8 @@ def run_memotr_video(video, config, context) -> VideoResult:
             xywh = np.column_stack([b[:, :2], b[:, 2:] - b[:, :2]])
             return proposals_from_boxes(xywh, dets.scores[starts[index]:stops[index]], width, height)
 
+    elif getattr(config, "proposals_from_detections", False):
+        raise TrackbenchError("this checkpoint is MeMOTR's (no proposal queries): run it as 'trackbench run memotr'")
     dataset = MemotrFrames(video_frame_paths(video), config.short_side, config.long_side)
     frames = (item for batch in frame_batches(dataset, 1, config.loader_workers) for item in batch)
     rows = []
