@@ -125,8 +125,15 @@ def main() -> None:
     parser.add_argument("--src", type=Path, required=True, help="the authors' repository at the recorded commit")
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--video", type=Path, default=HERE.parents[2] / "shared/realdata/demo/demo.mp4")
+    parser.add_argument("--benchmark", type=int, default=0, metavar="N",
+                        help="instead of fixtures: time Submitter.run over N frames at the real size (800 / 1536), "
+                             "print {'frames', 'seconds', 'fps'} as JSON (benchmarks/memotr_speed.py)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    if args.benchmark:
+        global FRAMES, SHORT, LONG
+        FRAMES, SHORT, LONG = args.benchmark, 800, 1536
+    else:
+        torch.set_num_threads(1)
     sys.path.insert(0, str(args.src.resolve()))
     patch_authors_code()
     if args.kind == "hncd":  # data/__init__.py imports data/mot.py, absent at that commit: skip the __init__
@@ -151,6 +158,25 @@ def main() -> None:
     record: dict[str, list] = {k: [] for k in ("backbone", "memory", "logits", "boxes", "n_det", "ids",
                                                "ref_pts", "query_embed", "long_memory", "last_output",
                                                "disappear")}
+    if args.benchmark:
+        import time
+
+        with tempfile.TemporaryDirectory() as tmp:
+            seq = Path(tmp) / "split" / "demo"
+            (seq / "img1").mkdir(parents=True)
+            for k, frame in enumerate(frames):
+                cv2.imwrite(str(seq / "img1" / f"{k + 1:08d}.png"), frame)
+            submitter = submit_engine.Submitter(
+                dataset_name="DanceTrack", split_dir=str(seq.parent), seq_name="demo",
+                outputs_dir=str(Path(tmp) / "out"), model=model, det_score_thresh=0.5, track_score_thresh=0.5,
+                result_score_thresh=0.5, miss_tolerance=30, use_dab=True)
+            submitter.dataloader = torch.utils.data.DataLoader(submitter.dataset, batch_size=1, num_workers=0)
+            start = time.perf_counter()
+            with torch.no_grad():
+                submitter.run()
+            seconds = time.perf_counter() - start
+        print(json.dumps({"frames": FRAMES, "seconds": seconds, "fps": FRAMES / seconds}))
+        return
     model.backbone.register_forward_hook(lambda m, i, o: record["backbone"].append(
         [f.tensors[0, ::CHANNEL_STEP].numpy().copy() for f in o[0]]))
     model.transformer.encoder.register_forward_hook(lambda m, i, o: record["memory"].append(o[0].numpy().copy()))
