@@ -23,7 +23,9 @@ from trackbench.runners.models.memotr.frames import prepare_frame, proposals_fro
 from trackbench.runners.models.memotr.tracker import RuntimeTracker  # noqa: E402
 
 GOLDEN = REPO / "tests/golden/official/memotr"
-TOL = {"rtol": 1e-4, "atol": 1e-4}
+# On the machine that made the fixtures every stage is bit-identical (max difference 0.0, one thread, same torch
+# build); the tolerance leaves room for another CPU's convolution kernels only.
+TOL = {"rtol": 1e-5, "atol": 1e-5}
 
 
 def demo_frames(video: Path, n: int) -> list[np.ndarray]:
@@ -79,4 +81,4 @@ def test_matches_the_authors_code(kind, realdata):
             b = boxes.numpy().astype(np.float64)
             written += [[f + 1, i, *bb[:2], *(bb[2:] - bb[:2])] for i, bb in zip(ids.tolist(), b)]
     assert len(expected_rows) > 0
-    np.testing.assert_allclose(np.array(written).reshape(-1, 6), expected_rows[:, :6], rtol=0, atol=1e-3)
+    np.testing.assert_allclose(np.array(written).reshape(-1, 6), expected_rows[:, :6], rtol=0, atol=1e-4)
