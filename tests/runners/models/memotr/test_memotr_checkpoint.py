@@ -85,8 +85,15 @@ def dab_layout(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return out
 
 
-def test_dab_deformable_detr_coco_layout_fills_all_but_the_query_updater():
+def test_dab_deformable_detr_coco_layout_fills_all_but_the_query_updater(tmp_path):
+    import argparse
+
+    from trackbench.runners.models.memotr.checkpoint import read_checkpoint
+
     state = authors_state(TINY)
+    path = tmp_path / "dab.pth"
+    torch.save({"model": dab_layout(state), "args": argparse.Namespace(num_queries=20), "epoch": 49}, path)
+    assert read_checkpoint(path).keys() == dab_layout(state).keys()
     model = MeMOTR(TINY)
     before = {k: v.clone() for k, v in model.state_dict().items() if k.startswith("query_updater.")}
     load_state(model, dab_layout(state), layout="dab_deformable_detr")

@@ -115,3 +115,14 @@ def test_hncd_takes_its_proposals_from_the_detections(tiny, tmp_path):
         run_memotr_video(video, HncdMethodConfig(**settings), _context(tiny["memotr"], dets))
     with pytest.raises(TrackbenchError, match="--cache-only"):
         run_memotr_video(video, MemotrMethodConfig(cache_only=True, **settings), _context(tiny["memotr"]))
+
+
+def test_amp_runs_in_bfloat16_on_cpu(tiny):
+    """--amp: the network under bf16 autocast; the tracker state stays usable from frame to frame."""
+    torch.set_num_threads(1)
+    model = seeded_model()
+    files = sorted((tiny["imgs"] / VIDEOS[0]).glob("*.jpg"))
+    frames = ((i, *prepare_frame(cv2.imread(str(f)), 64, 96), (64, 96)) for i, f in enumerate(files))
+    out = list(track_video(model, frames, MemotrTrackerConfig(), "cpu", True))
+    assert len(out) == len(files) and sum(len(ids) for _, ids, _, _ in out) > 0
+    assert all(b.dtype == torch.float32 for _, _, b, _ in out)

@@ -15,6 +15,7 @@ they are, and only those.
 
 from __future__ import annotations
 
+import argparse
 import collections
 import pickle
 import re
@@ -45,13 +46,14 @@ KEY_MAPS: dict[str, KeyMap] = {
 
 
 def read_checkpoint(path: str | Path) -> dict[str, torch.Tensor]:
-    """The ``model`` state dict of a checkpoint file (``weights_only``: no code runs; the scheduler's
-    ``Counter`` of milestones is the one extra type allowed)."""
+    """The ``model`` state dict of a checkpoint file (``weights_only``: no code runs; two plain-data types are
+    allowed besides tensors: the scheduler's ``Counter`` of milestones in the authors' files and the
+    ``argparse.Namespace`` of run arguments that the DETR family's files carry)."""
     path = Path(path)
     if not path.is_file():
         raise InputFileError(path, "checkpoint file not found")
     try:
-        with torch.serialization.safe_globals([collections.Counter]):
+        with torch.serialization.safe_globals([collections.Counter, argparse.Namespace]):
             obj = torch.load(path, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, ValueError, OSError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
