@@ -26,7 +26,7 @@ for pair in "memotr $memotr_src $MEMOTR_COMMIT" "hncd $hncd_src $HNCD_COMMIT"; d
   set -- $pair
   rm -rf "$env_dir/src/$1"
   if [ -d "$2" ]; then
-    mkdir -p "$env_dir/src/$1" && git --git-dir="$2" archive "$3" models structures utils configs data \
+    mkdir -p "$env_dir/src/$1" && git --git-dir="$2" archive "$3" models structures utils configs data log \
       submit_engine.py | tar -x -C "$env_dir/src/$1"
   else
     git clone -q "$2" "$env_dir/src/$1" && git -C "$env_dir/src/$1" checkout -q "$3"
