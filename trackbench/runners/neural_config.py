@@ -10,6 +10,7 @@ from typing import ClassVar
 from pathlib import Path
 
 from trackbench.errors import TrackbenchError
+from trackbench.runners.models.memotr.config import MemotrTrackerConfig
 from trackbench.runners.models.tracktor.config import TracktorTrackerConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTrackerConfig
 
@@ -66,6 +67,21 @@ class TracktorMethodConfig(NeuralRunOptions, TracktorTrackerConfig):
         return TracktorTrackerConfig(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
 
 
+@dataclass(frozen=True)
+class MemotrMethodConfig(NeuralRunOptions, MemotrTrackerConfig):
+    """``trackbench run memotr``: the authors' checkpoint (``--checkpoint``, the network's shape read from it),
+    the runtime tracker's thresholds and input size from their DanceTrack / SportsMOT configs (inherited from
+    :class:`MemotrTrackerConfig`), the run options (``scale`` is not used: ``short_side`` / ``long_side``)."""
+
+
+@dataclass(frozen=True)
+class HncdMethodConfig(MemotrMethodConfig):
+    """``trackbench run hncd``: MeMOTR's network and tracker with HNCD-MOTR's checkpoint, whose detection
+    queries include one per detector box of the frame (``--detections``: the authors' YOLOX det_db boxes)."""
+
+    proposals_from_detections: ClassVar[bool] = True
+
+
 def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_only: bool) -> list[str]:
     """``--amp`` / ``--cache-only`` as ``--set`` overrides (they enter the config and its hash)."""
     extra = (["amp=true"] if amp else []) + (
@@ -74,7 +90,7 @@ def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_
     fields = {f.name for f in dataclasses.fields(config_class)}
     if (amp and "amp" not in fields) or (cache_only and "cache_only" not in fields):
         raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: faster_rcnn_reid, "
-                              f"qdtrack, siamrpn, tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), "
+                              f"hncd, memotr, qdtrack, siamrpn, tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), "
                               f"not to {method!r}")
     if getattr(config_class, "requires_cache_only", False) and not cache_only:
         raise TrackbenchError(f"{method} only fills a detection cache: pass --cache-only")

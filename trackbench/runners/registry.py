@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from trackbench.errors import unknown_name
-from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig, TracktorMethodConfig
+from trackbench.runners.neural_config import (
+    DetectorReIDMethodConfig,
+    HncdMethodConfig,
+    MemotrMethodConfig,
+    QDTrackMethodConfig,
+    TracktorMethodConfig,
+)
 from trackbench.runners.launcher.replay import VideoResult, replay
 from trackbench.runners.sot.methods import NccMethodConfig, SiamRpnMethodConfig, run_ncc_video, run_siamrpn_video
 from trackbench.runners.trackers.botsort import BotSortConfig, BotSortTracker
@@ -93,6 +99,13 @@ def neural_method(function: str) -> Callable[[Any, Any, RunContext], VideoResult
     return run_video
 
 
+def memotr_method(video, config, context: RunContext) -> VideoResult:
+    """``run_video`` of ``memotr`` / ``hncd``; torch and the model are imported only when a video runs."""
+    from trackbench.runners.models.memotr.run import run_memotr_video
+
+    return run_memotr_video(video, config, context)
+
+
 METHODS: dict[str, MethodSpec] = {
     "botsort": association_method("botsort", "BoT-SORT (Aharon et al. 2022); appearance when with_reid=true",
                                   BotSortTracker, BotSortConfig, takes_frame_rate=True),
@@ -105,6 +118,14 @@ METHODS: dict[str, MethodSpec] = {
         "(MMTracking MOT17 weights; --set reid_checkpoint=PATH) into a detection cache (--cache-only)",
         config_class=DetectorReIDMethodConfig, run_video=neural_method("run_detector_reid_video"),
         needs_detections=False, needs_checkpoint=True),
+    "hncd": MethodSpec(
+        name="hncd", summary="HNCD-MOTR (MeMOTR's network with detector proposals as extra queries), the authors' "
+        "checkpoints; --detections gives the proposals; GPU optional", config_class=HncdMethodConfig,
+        run_video=memotr_method, needs_detections=True, needs_checkpoint=True),
+    "memotr": MethodSpec(
+        name="memotr", summary="MeMOTR (Gao and Wang, ICCV 2023): DAB-Deformable-DETR with long-term-memory track "
+        "queries, the authors' checkpoints; GPU optional", config_class=MemotrMethodConfig,
+        run_video=memotr_method, needs_detections=False, needs_checkpoint=True),
     "ncc": MethodSpec(
         name="ncc", summary="SOT: normalized cross-correlation template matching (OpenCV), CPU reference; "
         "--protocol ope|vot", config_class=NccMethodConfig, run_video=run_ncc_video, needs_detections=False,
