@@ -51,6 +51,12 @@ case "$name" in
       rm -rf /tmp/mmcv22-wheel
     fi
     pip install -q --no-deps mmdet==2.28.2 mmtrack==0.14.0 mmcls==0.25.0
+    # mmcv 1.x's runner imports torchvision (model-zoo URLs only); its compiled ops do not load with this CPU
+    # torch, so the environment imports it through tools/oracles/torchvision_shim.py at start-up (sitecustomize)
+    pip install -q --no-deps torchvision==0.28.0
+    site=$(python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    cp "$here/torchvision_shim.py" "$site/"
+    printf 'import torchvision_shim\ntorchvision_shim.import_torchvision()\n' > "$site/sitecustomize.py"
     pip install -q addict yapf packaging scipy pycocotools terminaltables matplotlib six tqdm lap motmetrics \
       "pandas<3" seaborn dotty_dict attributee==0.1.9
     python -c 'from mmcv.ops import RoIAlign, nms; import mmtrack, mmdet; print("mmtrack", mmtrack.__version__)'
