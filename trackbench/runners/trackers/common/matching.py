@@ -1,6 +1,9 @@
-"""Box overlaps and assignment helpers shared by the association trackers (numpy + scipy, no Python loops
-over box pairs).
+"""Box overlaps and assignment helpers shared by the association trackers (numpy and the compiled assignment
+solver, no Python loops over box pairs).
 
+* :func:`linear_sum_assignment` — scipy's ``linear_sum_assignment`` (same algorithm, loop order and tie rules,
+  so the same pairs on ties), computed by ``trackbench.native.mot_match.lsa``: importing scipy.optimize alone
+  costs half a second of a tracker run's start.
 * :func:`iou_xyxy_batch` — IoU of every box of ``a`` with every box of ``b``; ``plus_one=True`` gives the
   pixel-inclusive areas of ``cython_bbox.bbox_overlaps`` that ByteTrack and BoT-SORT use.
   :func:`iou_xyxy_rows` takes the boxes as coordinate rows, as the trackers' tables hold them.
@@ -16,11 +19,32 @@ over box pairs).
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from trackbench.runners.trackers.common.base import all_true, any_true, min_of
 
 EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
+
+
+def linear_sum_assignment(cost: np.ndarray, maximize: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.optimize.linear_sum_assignment(cost, maximize)``: (rows ascending, their columns), the same pairs
+    as scipy's, ties included; NaN, a cost of -inf and a matrix without a full assignment are refused as scipy
+    refuses them (+inf marks a forbidden pair)."""
+    from trackbench.native import mot_match
+
+    cost = np.asarray(cost, dtype=np.float64)
+    if cost.ndim != 2:
+        raise ValueError(f"expected a matrix (2-D array), got a {cost.ndim}-D array")
+    solve = np.ascontiguousarray(-cost if maximize else cost)
+    if not (solve > -np.inf).all():  # False for NaN and -inf
+        raise ValueError("matrix contains invalid numeric entries")
+    n, m = cost.shape
+    col_of_row = np.empty(n, np.int64)
+    try:
+        mot_match.lsa(solve, n, m, col_of_row)
+    except RuntimeError:
+        raise ValueError("cost matrix is infeasible") from None
+    rows = (col_of_row >= 0).nonzero()[0]
+    return rows, col_of_row[rows]
 
 
 def iou_xyxy_batch(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.ndarray:
