@@ -42,7 +42,8 @@ class LocalStore:
 
 @dataclass(frozen=True)
 class RankGroup:
-    """This process's place in the run. ``new_store()`` gives a store handle for one thread."""
+    """This process's place in the run. ``new_store()`` gives a store handle for one thread; ``backend`` is
+    what the manifest records (``local``: one rank, no process group)."""
 
     rank: int
     world: int
@@ -61,7 +62,7 @@ def needs_process_group(gpus: int) -> bool:
 def join_group(gpus: int) -> RankGroup:
     if not needs_process_group(gpus):
         store = LocalStore()
-        return RankGroup(0, 1, "cpu", "none", lambda: store, lambda: None)
+        return RankGroup(0, 1, "cpu", "local", lambda: store, lambda: None)
     return _join_torch_group(gpus)
 
 
