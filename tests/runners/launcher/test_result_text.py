@@ -56,7 +56,8 @@ def _records_per_row(video, rows: np.ndarray, single_category: int | None = None
         image_str = [image_of.get(f, "null") for f in frames.tolist()]
     else:
         image_str = ["null"] * len(rows)
-    classes = [c if c >= 0 or single_category is None else single_category for c in rows[:, 7].astype(np.int64).tolist()]
+    classes = [c if c >= 0 or single_category is None else single_category
+               for c in rows[:, 7].astype(np.int64).tolist()]
     category_str = [str(c) if c >= 0 else "null" for c in classes]
     head = f'{{"video":{json.dumps(video.name)},"video_id":{json.dumps(video.video_id)},"image_id":'
     template = head + '%s,"frame_id":%d,"instance_id":%d,"bbox":[%.3f,%.3f,%.3f,%.3f],"score":%.6g,"category_id":%s}'
