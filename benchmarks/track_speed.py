@@ -1,13 +1,18 @@
 """Speed of the association trackers: frames per second of SORT, ByteTrack and OC-SORT over MOT17-size
 detections (the 7 MOT17 train sequences, 5,316 frames, about 30 boxes a frame, derived from the real gt with
-seeded noise), ours against the ``trackers`` package (Roboflow) in the same run, and the launcher's scaling
-from ``--workers 1`` to ``--workers 2`` over the whole benchmark.
+seeded noise), ours against the ``trackers`` package (Roboflow) in the same run, ``trackbench run METHOD
+--workers 1`` as a whole process against the same in-process figures, and the launcher's scaling from
+``--workers 1`` to ``--workers 2`` over the whole benchmark.
 
     .venv/bin/python benchmarks/track_speed.py [--gt-root ../shared/realdata/mot/MOT17/train] [--repeat 1]
 
-Targets: ours >= 3x the trackers package; --workers 2 >= 1.7x --workers 1 (needs two free cores).
+Targets: ours >= 3x the trackers package, in-process and as a whole ``trackbench run`` process (interpreter start,
+imports, detection cache reads, result files, manifest: everything on our side, the package's update calls only
+on theirs); --workers 2 >= 1.7x --workers 1 (needs two free cores).
 Each tracker is timed over its update calls only (process CPU time, which a shared machine disturbs less than
-wall time); detections (and the package's ``sv.Detections``) are built before the clock starts. The launcher
+wall time); detections (and the package's ``sv.Detections``) are built before the clock starts. The whole
+``trackbench run`` process is timed by its CPU time (user + system, from ``getrusage``: comparable with the
+package's process CPU time) and by wall time, best of ``--repeat``. The launcher
 scaling is wall time of whole ``trackbench run`` calls (``launch()``: process start, process group, detection
 cache reads, tracking, result files, results.json and manifest), one run per tracker over the 7 sequences,
 --workers 1 and --workers 2 alternated ``--repeat`` times (at least twice); each tracker's best run counts, and
@@ -20,6 +25,8 @@ without the fixed costs.
 from __future__ import annotations
 
 import argparse
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -82,26 +89,57 @@ def time_theirs(factory, data) -> float:
     return total
 
 
+def write_benchmark(tmp: Path, data) -> tuple[Path, Path]:
+    """The benchmark as a user has it: a MOTChallenge split folder (seqinfo.ini) and a detection cache."""
+    from trackbench.runners.launcher.detections import save_cache
+
+    root = tmp / "train"
+    for seq, (dets, n) in data.items():
+        (root / seq).mkdir(parents=True)
+        (root / seq / "seqinfo.ini").write_text(f"[Sequence]\nname={seq}\nseqLength={n}\nframeRate=30\n")
+        save_cache(tmp / "cache", seq, dets)
+    return root, tmp / "cache"
+
+
+def whole_process_seconds(data, methods, repeat: int) -> dict[str, tuple[float, float]]:
+    """Per method, the best of ``repeat`` ``trackbench run METHOD --workers 1`` processes over the benchmark (the
+    installed command, as a user starts it): (CPU seconds of the process, user + system; wall seconds)."""
+    exe = Path(sys.executable).with_name("trackbench")
+    if not exe.is_file():
+        raise SystemExit(f"{exe}: the trackbench command is not installed beside this Python (pip install -e .)")
+    best: dict[str, tuple[float, float]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root, cache = write_benchmark(Path(tmp), data)
+        for i in range(repeat):
+            for method in methods:
+                out = Path(tmp) / f"whole_{method}_{i}"
+                before = resource.getrusage(resource.RUSAGE_CHILDREN)
+                start = time.perf_counter()
+                subprocess.run([str(exe), "run", method, "--dataset", str(root), "--detections", str(cache),
+                                "--out", str(out), "--workers", "1"], check=True, capture_output=True)
+                wall = time.perf_counter() - start
+                after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+                old = best.get(method, (float("inf"), float("inf")))
+                best[method] = (min(old[0], cpu), min(old[1], wall))
+    return best
+
+
 def launcher_seconds(data, workers: int, methods) -> dict[str, tuple[float, float]]:
     """Per method, one ``trackbench run`` over the whole benchmark (detection cache replay): wall seconds incl.
     process start, and the critical path in CPU seconds (the busiest rank's per-video CPU time) — what the wall
     time would be on idle cores, as the machine may be shared."""
-    from trackbench.runners.launcher.detections import save_cache
     from trackbench.runners.launcher.launch import RunRequest, launch
     from trackbench.runners.launcher.run_files import read_status
 
     out_times = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        root = tmp / "train"
-        for seq, (dets, n) in data.items():
-            (root / seq).mkdir(parents=True)
-            (root / seq / "seqinfo.ini").write_text(f"[Sequence]\nname={seq}\nseqLength={n}\nframeRate=30\n")
-            save_cache(tmp / "cache", seq, dets)
+        root, cache = write_benchmark(tmp, data)
         for method in methods:
             out = tmp / f"out_{method}_{workers}"
             start = time.perf_counter()
-            summary = launch(RunRequest(method=method, dataset=root, out=out, detections=str(tmp / "cache"),
+            summary = launch(RunRequest(method=method, dataset=root, out=out, detections=str(cache),
                                         workers=workers))
             wall = time.perf_counter() - start
             if summary.failed:
@@ -118,6 +156,7 @@ def main() -> int:
     parser.add_argument("--gt-root", type=Path, default=REPO.parent / "shared" / "realdata" / "mot" / "MOT17" / "train")
     parser.add_argument("--repeat", type=int, default=3, help="best of N alternating timings")
     parser.add_argument("--skip-workers", action="store_true")
+    parser.add_argument("--skip-whole", action="store_true", help="skip the whole-process trackbench run timing")
     args = parser.parse_args()
     sys.path.insert(0, str(REPO))
 
@@ -137,10 +176,11 @@ def main() -> int:
     print(f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {len(data)} sequences, {frames} frames, "
           f"{boxes / frames:.1f} boxes/frame; {os.cpu_count()} CPUs, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    pairs = [("SORT", SortTracker, TheirSORT), ("ByteTrack", ByteTrackTracker, TheirByteTrack),
-             ("OC-SORT", OcSortTracker, TheirOCSORT)]
+    pairs = [("SORT", SortTracker, TheirSORT, "sort"), ("ByteTrack", ByteTrackTracker, TheirByteTrack, "bytetrack"),
+             ("OC-SORT", OcSortTracker, TheirOCSORT, "ocsort")]
     print(f"{'tracker':10s} {'ours fps':>10s} {'trackers fps':>13s} {'ratio':>7s}")
-    for name, ours, theirs in pairs:
+    theirs_fps = {}
+    for name, ours, theirs, _ in pairs:
         # alternate ours/theirs and keep the best of each: the machine may be shared
         t_ours, t_theirs = [], []
         for _ in range(args.repeat):
@@ -148,6 +188,17 @@ def main() -> int:
             t_theirs.append(time_theirs(theirs, data))
         best_ours, best_theirs = min(t_ours), min(t_theirs)
         print(f"{name:10s} {frames / best_ours:10.0f} {frames / best_theirs:13.0f} {best_theirs / best_ours:6.2f}x")
+        theirs_fps[name] = frames / best_theirs
+    if not args.skip_whole:
+        whole = whole_process_seconds(data, [method for *_, method in pairs], args.repeat)
+        print("whole process: `trackbench run METHOD --workers 1` (interpreter start and imports included) vs the "
+              "package in-process")
+        print(f"{'tracker':10s} {'ours fps CPU':>13s} {'ours fps wall':>14s} {'trackers fps':>13s} {'ratio CPU':>10s} "
+              f"{'ratio wall':>11s}")
+        for name, *_, method in pairs:
+            cpu, wall = whole[method]
+            print(f"{name:10s} {frames / cpu:13.0f} {frames / wall:14.0f} {theirs_fps[name]:13.0f} "
+                  f"{frames / cpu / theirs_fps[name]:9.2f}x {frames / wall / theirs_fps[name]:10.2f}x")
     if not args.skip_workers:
         methods = ("sort", "bytetrack", "ocsort")
         import torch.distributed as dist  # imported once here, not inside the first timed run

@@ -89,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     one_openblas_thread()  # before any command imports numpy
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     app = build_app()
-    argv = expand_multi_value_options(list(sys.argv[1:] if argv is None else argv))
-    try:
-        result = app(args=argv, prog_name="trackbench", standalone_mode=False)
+    given = list(sys.argv[1:] if argv is None else argv)
+    try:  # the command line as given rides along in ctx.obj (`run` repeats it in its resume hint)
+        result = app(args=expand_multi_value_options(given), prog_name="trackbench", standalone_mode=False,
+                     obj={"argv": given})
     except TrackbenchError as exc:
         err.print(f"[bold red]error:[/] {exc}", markup=True)
         return 2

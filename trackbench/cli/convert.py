@@ -72,7 +72,8 @@ def convert(
     detectors: Annotated[
         Optional[list[str]], typer.Option("--detectors", help="MOT17: detector copies to keep (DPM FRCNN SDP).")
     ] = None,
-    version: Annotated[Optional[str], typer.Option("--version", help="VOT: challenge year, e.g. 2018.")] = None,
+    version: Annotated[Optional[str], typer.Option(
+        "--dataset-version", help="VOT: the edition of the dataset (challenge year), e.g. 2018.")] = None,
     check_sizes: Annotated[
         bool, typer.Option("--check-sizes", help="Read every frame's size (default: first frame only).")
     ] = False,

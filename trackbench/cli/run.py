@@ -66,6 +66,7 @@ def methods_command() -> None:
 
 
 def run_command(
+    ctx: typer.Context,
     method: Annotated[str, typer.Argument(help="Method name (see `trackbench methods`).")],
     dataset: Annotated[Path, typer.Option("--dataset", help="CocoVID JSON or MOTChallenge split folder.")],
     out: Annotated[Path, typer.Option("--out", help="Results folder (<video>.txt, results.json, manifest).")],
@@ -89,8 +90,11 @@ def run_command(
     eval_: Annotated[bool, typer.Option("--eval", help="Score the results with `trackbench eval` after.")] = False,
     benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="For --eval: MOT15/16/17/20, or the "
                                                      "SOT protocol (otb, lasot, uav123, vot2018, ...).")] = None,
+    metrics: Annotated[Optional[list[str]], typer.Option("--metrics", help="For --eval: the metrics to show, as "
+                                                         "`trackbench eval --metrics` takes them.")] = None,
 ) -> int:
     """Run METHOD over every video of a dataset and write MOTChallenge results (resumable, multi-process)."""
+    from trackbench.runners.launcher.interrupts import RunInterrupted
     from trackbench.runners.launcher.launch import RunRequest, launch
 
     split_value = split
@@ -102,6 +106,9 @@ def run_command(
     spec = get_method(method)
     if eval_:
         _check_eval_available(spec.task)
+    elif metrics or benchmark:
+        raise TrackbenchError("--metrics and --benchmark choose what --eval shows; add --eval (or score later with "
+                              "`trackbench eval`)")
     overrides = tuple(set_ or ()) + tuple(flag_overrides(method, spec.config_class, out, amp, cache_only))
     if (protocol is not None or repetitions is not None) and spec.task != "sot":
         raise TrackbenchError(f"--protocol and --repetitions apply to single-object trackers, not to {method!r}")
@@ -111,8 +118,18 @@ def run_command(
                          sequences=tuple(sequences) if sequences else None, overrides=overrides,
                          workers=workers, gpus=gpus, resume=resume, retry_failed=retry_failed,
                          checkpoint=checkpoint, image_root=img_root)
-    summary = launch(request, rich_progress)
     err = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        summary = launch(request, rich_progress)
+    except RunInterrupted as exc:
+        counts = exc.counts
+        if not counts:  # a torchrun rank other than 0: rank 0 reports
+            return exc.exit_code
+        err.print(f"{method}: stopped by {exc.signal_name}: {counts.get('ok', 0)} video(s) done, "
+                  f"{counts.get('failed', 0)} failed, {counts.get('pending', 0)} unfinished (the ones in flight are "
+                  f"not marked failed); results so far in {out}")
+        err.print(f"resume with: {resume_command(ctx)}")
+        return exc.exit_code
     if summary.total_videos == 0:  # a non-zero torchrun rank: rank 0 reports
         return 0
     ok = summary.total_videos - len(summary.failed)
@@ -126,10 +143,22 @@ def run_command(
             err.print(f"  {name}: {error}")
         return 1
     if eval_:
+        chosen = ["--metrics", *metrics] if metrics else []
         if spec.task == "sot":
-            return _evaluate_sot(request, benchmark, protocol or "ope")
-        return _evaluate(request, benchmark)
+            return _evaluate_sot(request, benchmark, protocol or "ope", chosen)
+        return _evaluate(request, benchmark, chosen)
     return 0
+
+
+def resume_command(ctx: typer.Context) -> str:
+    """The command line that continues this run: the one given (``main`` keeps it in ``ctx.obj``) plus
+    ``--resume``."""
+    import shlex
+
+    argv = list((ctx.obj or {}).get("argv") or ["run", "..."])
+    if "--resume" not in argv and "--retry-failed" not in argv:
+        argv.append("--resume")
+    return shlex.join(["trackbench", *argv])
 
 
 def _check_eval_available(task: str = "mot") -> None:
@@ -141,7 +170,7 @@ def _check_eval_available(task: str = "mot") -> None:
                               "score later with `trackbench eval`")
 
 
-def _evaluate_sot(request, benchmark: Optional[str], protocol: str) -> int:
+def _evaluate_sot(request, benchmark: Optional[str], protocol: str, metrics: list[str]) -> int:
     """SOT runs: ``trackbench eval --task sot`` with the benchmark's protocol (vot2018 for --protocol vot)."""
     from trackbench.cli.app import main
 
@@ -151,10 +180,10 @@ def _evaluate_sot(request, benchmark: Optional[str], protocol: str) -> int:
             benchmark or "vot2018"]
     if request.sequences:
         args += ["--sequences", *request.sequences]
-    return main(args)
+    return main(args + metrics)
 
 
-def _evaluate(request, benchmark: Optional[str]) -> int:
+def _evaluate(request, benchmark: Optional[str], metrics: list[str]) -> int:
     from trackbench.cli.app import main
 
     dataset = Path(request.dataset)
@@ -176,4 +205,4 @@ def _evaluate(request, benchmark: Optional[str]) -> int:
         args = ["eval", "--benchmark", benchmark, "--gt", str(gt), "--results", str(request.out)]
         if request.sequences:
             args += ["--sequences", *request.sequences]
-    return main(args)
+    return main(args + metrics)

@@ -182,8 +182,9 @@ def test_public_detections_keyed_by_image_id(mot17, tmp_path):
     dets = json.loads(det_path.read_text())["by_image_id"]
     by_frame = {im["mot_frame_id"]: str(im["id"]) for im in data["images"]}
     assert set(dets) == set(by_frame.values())  # every image has an entry
-    assert dets[by_frame[1]] == [[10.5, 20.0, 30.0, 40.0, 0.9], [1.0, 2.0, 3.0, 4.0, 0.25]]
-    assert dets[by_frame[2]] == [] and dets[by_frame[3]] == [[5.0, 6.0, 7.0, 8.0, 0.5]]
+    # x, y, w, h, score and the category: the public detectors find pedestrians (category 1)
+    assert dets[by_frame[1]] == [[10.5, 20.0, 30.0, 40.0, 0.9, 1], [1.0, 2.0, 3.0, 4.0, 0.25, 1]]
+    assert dets[by_frame[2]] == [] and dets[by_frame[3]] == [[5.0, 6.0, 7.0, 8.0, 0.5, 1]]
     assert not (seq / "gt" / "gt_half-train.txt").exists()  # never writes into the dataset
 
 
@@ -304,7 +305,7 @@ def test_test_split_has_frames_and_detections_but_no_gt(tmp_path):
     assert len(data["images"]) == 4 and data["annotations"] == []
     assert report.counts.skipped == {"frame number outside 1..seqLength=4": 1}
     dets = json.loads((tmp_path / "out" / "test_detections.json").read_text())["by_image_id"]
-    assert dets == {"1": [], "2": [[1.0, 2.0, 3.0, 4.0, 0.5]], "3": [], "4": []}
+    assert dets == {"1": [], "2": [[1.0, 2.0, 3.0, 4.0, 0.5, 1]], "3": [], "4": []}
     assert_verified(report.output)
 
 

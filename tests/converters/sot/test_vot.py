@@ -4,6 +4,7 @@ per-frame tags in both .tag and .label spellings."""
 from __future__ import annotations
 
 import json
+import re
 
 import cv2
 import numpy as np
@@ -42,7 +43,7 @@ def bag_root(realdata, tmp_path_factory):
 def test_real_bag_polygons_and_tags_match_the_vot_toolkit(bag_root, tmp_path):
     from vot.dataset.common import read_sequence
 
-    data = convert("vot", bag_root, tmp_path, "--version", "2018")
+    data = convert("vot", bag_root, tmp_path, "--dataset-version", "2018")
     assert (tmp_path / "vot2018_cocoformat.json").exists()
     video, images, anns = by_video(data)["bag"]
     oracle = read_sequence(str(bag_root / "bag"))
@@ -74,7 +75,7 @@ def test_flat_legacy_layout(realdata, tmp_path):
     root.mkdir()
     (root / "bag").symlink_to(realdata / "vot" / "VOT2018_subset" / "bag")
     (root / "list.txt").write_text("bag\n")
-    data = convert("vot", root, tmp_path / "out", "--version", "2016")
+    data = convert("vot", root, tmp_path / "out", "--dataset-version", "2016")
     assert len(data["images"]) == 196 and data["images"][0]["file_name"] == "bag/00000001.jpg"
     assert len(data["annotations"]) == 196 and data["images"][0]["vot_tags"] == []
 
@@ -109,7 +110,7 @@ def test_vot2020_mask_lines_become_coco_rle(tmp_path):
     write_frames(seq / "color", [f"{i:08d}.jpg" for i in range(1, len(lines) + 1)], width, height)
     (seq / "groundtruth.txt").write_text("\n".join(lines) + "\n")
     (root / "list.txt").write_text("seqA\n")
-    data = convert("vot", root, tmp_path / "out", "--version", "2020")
+    data = convert("vot", root, tmp_path / "out", "--dataset-version", "2020")
     _, images, anns = by_video(data)["seqA"]
     for k, mask in enumerate(masks):
         (ann,) = anns[images[k]["id"]]
@@ -135,21 +136,33 @@ def test_vot2020_mask_lines_become_coco_rle(tmp_path):
 
 def test_bad_region_line_and_missing_version(bag_root, tmp_path, capsys):
     assert main(["convert", "vot", "--root", str(bag_root), "--out", str(tmp_path / "o")]) == 2
-    assert "vot needs --version" in capsys.readouterr().err
+    assert "vot needs --dataset-version" in capsys.readouterr().err
     root = tmp_path / "vot"
     write_frames(root / "s" / "color", ["00000001.jpg", "00000002.jpg"])
     (root / "s" / "groundtruth.txt").write_text("1,2,3,4,5,6,7,8\n1,2,3\n")
     (root / "list.txt").write_text("s\n")
-    assert main(["convert", "vot", "--root", str(root), "--out", str(tmp_path / "o2"), "--version", "2018"]) == 2
+    assert main(["convert", "vot", "--root", str(root), "--out", str(tmp_path / "o2"), "--dataset-version",
+                 "2018"]) == 2
     err = capsys.readouterr().err
     assert "s/groundtruth.txt:2: expected 4 numbers (x,y,w,h), an even count >= 6 (polygon) or a mask, got 3" in err
+
+
+def test_dataset_version_does_not_collide_with_the_tool_version(bag_root, tmp_path, capsys):
+    """``convert --version`` was the dataset's edition, next to the tool's own ``trackbench --version``."""
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.startswith("trackbench ")
+    assert main(["convert", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    assert "--dataset-version" in help_text and not re.search(r"(?<![\w-])--version\b", help_text)
+    assert main(["convert", "vot", "--root", str(bag_root), "--out", str(tmp_path / "o"), "--version", "2018"]) == 2
+    assert "--version" in capsys.readouterr().err and not (tmp_path / "o").exists()
 
 
 def test_mmtracking_fixtures(realdata, tmp_path):
     """MMTracking's VOT2018 fixture as it is (list.txt, ants1/ants3 with color/), and its real-looking matrix and
     drone_across polygons with stand-in frames."""
     fixtures = realdata / "mmtracking_tests" / "tests" / "data" / "demo_sot_data"
-    data = convert("vot", fixtures / "vot2018", tmp_path / "a", "--version", "2018")
+    data = convert("vot", fixtures / "vot2018", tmp_path / "a", "--dataset-version", "2018")
     assert [v["name"] for v in data["videos"]] == ["ants1", "ants3"]
     assert [(v["width"], v["height"]) for v in data["videos"]] == [(512, 256), (512, 256)]
     assert data["annotations"][0]["bbox"] == [1.0, 1.0, 99.0, 99.0]
@@ -160,7 +173,7 @@ def test_mmtracking_fixtures(realdata, tmp_path):
         (root / name / "groundtruth.txt").write_bytes((fixtures / "vot" / name / "groundtruth.txt").read_bytes())
         write_frames(root / name / "color", [f"{i:08d}.jpg" for i in range(1, 74)], 640, 360)
     (root / "list.txt").write_text("matrix\ndrone_across\n")
-    data = convert("vot", root, tmp_path / "b", "--version", "2017")
+    data = convert("vot", root, tmp_path / "b", "--dataset-version", "2017")
     assert len(data["annotations"]) == 146
     for name, (_, images, anns) in by_video(data).items():
         lines = (fixtures / "vot" / name / "groundtruth.txt").read_text().split()

@@ -48,15 +48,17 @@ def test_mot_txt_is_byte_identical_to_row_by_row_formatting(tmp_path, seed, n):
     assert (tmp_path / "a.txt").read_bytes() == expected.encode()
 
 
-def _records_per_row(video, rows: np.ndarray) -> str:
-    """What _records_json returned before, one % per row."""
+def _records_per_row(video, rows: np.ndarray, single_category: int | None = None) -> str:
+    """What _records_json returned before, one % per row (a row without a class gets ``single_category``)."""
     frames = rows[:, 0].astype(np.int64)
     if video.image_ids:
         image_of = dict(zip(video.frame_numbers.tolist(), (str(i) for i in video.image_ids)))
         image_str = [image_of.get(f, "null") for f in frames.tolist()]
     else:
         image_str = ["null"] * len(rows)
-    category_str = [str(c) if c >= 0 else "null" for c in rows[:, 7].astype(np.int64).tolist()]
+    classes = [c if c >= 0 or single_category is None else single_category
+               for c in rows[:, 7].astype(np.int64).tolist()]
+    category_str = [str(c) if c >= 0 else "null" for c in classes]
     head = f'{{"video":{json.dumps(video.name)},"video_id":{json.dumps(video.video_id)},"image_id":'
     template = head + '%s,"frame_id":%d,"instance_id":%d,"bbox":[%.3f,%.3f,%.3f,%.3f],"score":%.6g,"category_id":%s}'
     columns = zip(image_str, (frames - 1).tolist(), rows[:, 1].astype(np.int64).tolist(), rows[:, 2].tolist(),
@@ -64,20 +66,20 @@ def _records_per_row(video, rows: np.ndarray) -> str:
     return ",\n".join([template % c for c in columns])
 
 
-@pytest.mark.parametrize("with_ids", [False, True])
-def test_results_json_part_is_byte_identical_to_row_by_row_formatting(with_ids):
+@pytest.mark.parametrize("with_ids, single_category", [(False, None), (True, None), (True, 1)])
+def test_results_json_part_is_byte_identical_to_row_by_row_formatting(with_ids, single_category):
     rows = _rows(3, 4000)
     frame_numbers = np.arange(1, 900)
     video = SimpleNamespace(name='MOT17-02 "quoted" \u00e9', video_id=7 if with_ids else None,
                             frame_numbers=frame_numbers,
                             image_ids=[1000 + int(f) for f in frame_numbers[:-5]] if with_ids else None)
-    assert _records_json(video, rows) == _records_per_row(video, rows)
-    assert _records_json(video, rows[:0]) == ""
+    assert _records_json(video, rows, single_category) == _records_per_row(video, rows, single_category)
+    assert _records_json(video, rows[:0], single_category) == ""
 
 
 def test_results_json_part_with_a_percent_in_the_video_name():
     video = SimpleNamespace(name="50%_%d", video_id=None, frame_numbers=np.arange(1, 900), image_ids=None)
     rows = _rows(4, 50)
     rows[:, 6] = 0.5  # finite scores: the records are then JSON
-    records = json.loads("[" + _records_json(video, rows) + "]")
+    records = json.loads("[" + _records_json(video, rows, None) + "]")
     assert len(records) == 50 and {r["video"] for r in records} == {"50%_%d"}

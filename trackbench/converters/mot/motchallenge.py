@@ -5,7 +5,9 @@ detections). Frames are enumerated from seqinfo.ini (seqLength, imDir, imExt), s
 absent. Every gt row is kept: the MOT class is ``category_id`` (MMTracking's 13 classes) and ``mot_class_id``,
 and non-pedestrian or zero-marked rows are flagged ``ignore`` and ``iscrowd`` instead of being dropped
 (``pedestrians_only`` drops them, counted as skips). Public detections go to ``<split>_detections.json``
-keyed by image id, each a list of ``[x, y, w, h, score]`` (det.txt order, boxes xywh).
+keyed by image id, each a list of ``[x, y, w, h, score, category_id]`` (det.txt order, boxes xywh; the
+category is pedestrian, what the MOTChallenge public detectors find), so a tracker run on them writes results
+the CocoVID evaluation can score.
 
 A partial seqinfo.ini (MOT15's TUD files carry only name and seqLength): missing imDir/imExt default to
 ``img1``/``.jpg``, a missing frameRate leaves the video without fps, missing imWidth/imHeight are read from
@@ -332,7 +334,8 @@ def _detections(task: VideoTask, n_frames: int, skipped: list[Skip]) -> dict[int
     rows = rows[np.argsort(frame[rows], kind="stable")]
     local = (frame[rows] - p["first"]).astype(np.int64)
     bounds = np.searchsorted(local, np.arange(n_frames + 1))
-    lines = render_rows("[%r,%r,%r,%r,%r]", list(data[rows, 2:7].T), sep="\n").split("\n") if len(rows) else []
+    template = f"[%r,%r,%r,%r,%r,{PEDESTRIAN}]"  # the public detectors' class
+    lines = render_rows(template, list(data[rows, 2:7].T), sep="\n").split("\n") if len(rows) else []
     return {i: RawJSON("[" + ",".join(lines[bounds[i]:bounds[i + 1]]) + "]") for i in range(n_frames)}
 
 

@@ -32,7 +32,7 @@ _PATTERN = re.compile(r"%0?(\d*)d")
 def plan_vot(root: Path, split: str, options: dict[str, Any]) -> ConversionPlan:
     version = options.get("version")
     if version is None:
-        raise TrackbenchError(f"vot needs --version, one of {', '.join(VERSIONS)}")
+        raise TrackbenchError(f"vot needs --dataset-version, one of {', '.join(VERSIONS)}")
     version = str(version).lower().removeprefix("vot")
     if version not in VERSIONS:
         raise TrackbenchError(f"unknown VOT version {options.get('version')!r}; valid: {', '.join(VERSIONS)}")
@@ -211,7 +211,7 @@ def load_vot(task: VideoTask) -> VideoRecord:
 
 VOT = ConverterSpec(
     name="vot",
-    description="VOT 2016-2022 short-term (--version): polygons, masks as RLE, per-frame tags",
+    description="VOT 2016-2022 short-term (--dataset-version): polygons, masks as RLE, per-frame tags",
     splits=("test",),
     plan=plan_vot,
     load=load_vot,

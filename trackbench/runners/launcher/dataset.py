@@ -5,7 +5,7 @@ detections are."""
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ from trackbench.formats.mot_layout import read_seqinfo
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.launcher.detections import (
     VideoDetections,
+    cache_path,
     convert_detections_path,
     load_cache,
     read_convert_detections,
@@ -44,12 +45,22 @@ class VideoInput:
         return len(self.frame_numbers)
 
 
+#: a MOTChallenge folder holds one class: pedestrians (category 1, as the CocoVID conversion numbers them)
+MOT_CATEGORIES = ((1, "pedestrian"),)
+
+
 @dataclass(frozen=True)
 class Dataset:
     path: Path
     kind: str  # "mot" or "cocovid"
     videos: tuple[VideoInput, ...]
     detections_json: Path | None = None
+    categories: tuple[tuple[int, str], ...] = MOT_CATEGORIES  # (id, name) of the classes results may carry
+
+    @property
+    def single_category(self) -> int | None:
+        """The category of every result when the dataset has one class (a detection without one gets it)."""
+        return self.categories[0][0] if len(self.categories) == 1 else None
 
     def video(self, name: str) -> VideoInput:
         for v in self.videos:
@@ -109,8 +120,7 @@ def open_dataset(path: str | Path, split: str | None = None, sequences: list[str
         unknown = sorted(set(sequences) - names)
         if unknown:
             raise TrackbenchError(f"unknown sequence(s) {unknown}; valid: {', '.join(sorted(names))}")
-        dataset = Dataset(dataset.path, dataset.kind, tuple(v for v in dataset.videos if v.name in set(sequences)),
-                          dataset.detections_json)
+        dataset = replace(dataset, videos=tuple(v for v in dataset.videos if v.name in set(sequences)))
     return dataset
 
 
@@ -128,7 +138,8 @@ def _open_cocovid(path: Path, image_root: str | Path | None) -> Dataset:
             image_paths=tuple(root / im["file_name"] for im in images) if all("file_name" in im for im in images)
             else None, image_ids=tuple(int(im["id"]) for im in images), video_id=int(v["id"])))
     det_json = convert_detections_path(path)
-    return Dataset(path, "cocovid", tuple(videos), det_json if det_json.is_file() else None)
+    categories = tuple((int(c["id"]), str(c["name"])) for c in coco.categories.values())
+    return Dataset(path, "cocovid", tuple(videos), det_json if det_json.is_file() else None, categories)
 
 
 @functools.lru_cache(maxsize=2)
@@ -158,4 +169,69 @@ def load_detections(dataset: Dataset, video: VideoInput, source: str) -> VideoDe
     if not boxes:
         return VideoDetections.build(np.zeros(0), np.zeros((0, 4)), np.zeros(0))
     rows = np.concatenate(boxes)
-    return VideoDetections.build(np.concatenate(frames), xywh_to_xyxy(rows[:, :4]), rows[:, 4])
+    return VideoDetections.build(np.concatenate(frames), xywh_to_xyxy(rows[:, :4]), rows[:, 4], rows[:, 5])
+
+
+# ---- what a run needs from its detections, checked before its folder is made --------------------------------------
+CACHE_HINT = ("--detections CACHE_DIR, a detection cache (one <video>.npz each; `trackbench run faster_rcnn_reid "
+              "--cache-only --checkpoint DET --set reid_checkpoint=REID --dataset ... --out RUN` fills RUN/cache)")
+
+
+def _listed(names: list[str], limit: int = 5) -> str:
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def _cache_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The small arrays of a cache file (frames and classes: the checks need no boxes or embeddings)."""
+    try:
+        with np.load(path) as z:
+            return {"files": np.array(z.files), "classes": z["classes"] if "classes" in z.files else np.zeros(0)}
+    except (OSError, ValueError) as exc:
+        raise InputFileError(path, f"unreadable detection cache: {exc}") from exc
+
+
+def check_detections(dataset: Dataset, source: str, method: str, needs_embeddings: bool) -> None:
+    """Refuse, before anything starts, a run whose detections cannot work: a missing source for some video, no
+    embeddings for an appearance tracker, or detections without a category on a dataset of several (their
+    results could not be scored). Each error says what to pass instead."""
+    if source != "public":
+        folder = Path(source)
+        if not folder.is_dir():
+            raise TrackbenchError(f"--detections {source!r}: expected 'public' or a detection cache folder")
+        missing = [v.name for v in dataset.videos if not cache_path(folder, v.name).is_file()]
+        if missing:
+            raise TrackbenchError(f"--detections {folder}: no cached detections (<video>.npz) for "
+                                  f"{_listed(missing)}; fill the cache for every video or pick videos with --sequences")
+        if needs_embeddings or dataset.single_category is None:
+            for video in dataset.videos:
+                arrays = _cache_arrays(cache_path(folder, video.name))
+                if needs_embeddings and "embeddings" not in arrays["files"]:
+                    raise InputFileError(cache_path(folder, video.name), f"{method} needs appearance embeddings and "
+                                         "this cache has none; fill it with a ReID model (" + CACHE_HINT + ")")
+                if dataset.single_category is None and (arrays["classes"] < 0).any():
+                    raise InputFileError(cache_path(folder, video.name), "detections without a category, and "
+                                         f"{dataset.path.name} has {len(dataset.categories)} categories: the "
+                                         "results could not be scored; store each detection's category_id")
+        return
+    if needs_embeddings:
+        raise TrackbenchError(f"{method} needs appearance embeddings and public detections carry none; pass "
+                              + CACHE_HINT)
+    if dataset.kind == "mot":
+        missing = [v.name for v in dataset.videos if v.det_path is None]
+        if missing:
+            others = ", or --sequences with the ones that have it" if len(missing) < len(dataset.videos) else ""
+            raise TrackbenchError(f"{dataset.path}: no public detections (<seq>/det/det.txt) for {_listed(missing)}; "
+                                  f"pass {CACHE_HINT}{others}")
+        return
+    if dataset.detections_json is None:
+        raise TrackbenchError(f"{dataset.path}: no public detections file beside it "
+                              f"({convert_detections_path(dataset.path).name}, from trackbench convert); pass "
+                              + CACHE_HINT)
+    if dataset.single_category is None:
+        table = _convert_table(str(dataset.detections_json))
+        if any(len(rows) and (rows[:, 5] < 0).any() for rows in table.values()):
+            raise InputFileError(dataset.detections_json, "detections without a category, and "
+                                 f"{dataset.path.name} has {len(dataset.categories)} categories: the results could "
+                                 "not be scored; convert the dataset again (trackbench convert writes each "
+                                 "detection's category_id)")

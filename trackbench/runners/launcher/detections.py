@@ -68,7 +68,8 @@ def read_mot_det(path: str | Path) -> VideoDetections:
 
 
 def read_convert_detections(path: str | Path) -> dict[int, np.ndarray]:
-    """The ``<split>_detections.json`` of ``trackbench convert``: image id -> (K, 5) ``x, y, w, h, score``."""
+    """The ``<split>_detections.json`` of ``trackbench convert``: image id -> (K, 6) ``x, y, w, h, score,
+    category_id`` (files written before the category was added have 5 columns: category unknown, -1)."""
     path = Path(path)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -85,8 +86,10 @@ def read_convert_detections(path: str | Path) -> dict[int, np.ndarray]:
         if arr.size == 0:
             arr = np.zeros((0, 5))
         if arr.ndim != 2 or arr.shape[1] < 5 or not np.isfinite(arr).all():
-            raise InputFileError(path, f"image {key}: expected a list of [x, y, w, h, score] rows")
-        out[int(key)] = arr
+            raise InputFileError(path, f"image {key}: expected a list of [x, y, w, h, score, category_id] rows")
+        if arr.shape[1] < 6:
+            arr = np.column_stack([arr[:, :5], np.full(len(arr), -1.0)])
+        out[int(key)] = arr[:, :6]
     return out
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.config import apply_overrides, config_hash, config_to_dict
-from trackbench.runners.launcher.dataset import Dataset, VideoInput, open_dataset
+from trackbench.runners.launcher.dataset import Dataset, VideoInput, check_detections, open_dataset
 from trackbench.runners.launcher.detections import cache_path
 from trackbench.runners.launcher.run_files import MANIFEST, read_status, result_path
 from trackbench.runners.registry import MethodSpec, get_method
@@ -57,25 +57,27 @@ class Prepared:
 
 # ---- checks and plan -------------------------------------------------------------------------------------------
 def prepare(request: RunRequest) -> Prepared:
-    """Everything that can be checked before any process starts: method, overrides, dataset, detections,
-    checkpoint, GPUs. Raises TrackbenchError with one clear line."""
+    """Everything that can be checked before any process starts or the run folder is made: method, overrides,
+    dataset (a SOT method needs a SOT CocoVID file), what the method needs from its detections, checkpoint, GPUs.
+    Raises TrackbenchError with one clear line that says what to pass instead."""
     spec = get_method(request.method)
     config = apply_overrides(spec.default_config(), list(request.overrides))
     if request.workers < 1 or request.gpus < 0:
         raise TrackbenchError("--workers must be >= 1 and --gpus >= 0")
     if request.gpus and request.workers > 1:
         raise TrackbenchError("use either --workers N (CPU processes) or --gpus N (one process per GPU), not both")
+    if spec.task == "sot" and Path(request.dataset).is_dir():
+        raise TrackbenchError(f"{request.dataset}: {spec.name} is a single-object tracker and runs on the CocoVID "
+                              "JSON of a SOT benchmark; convert it first (`trackbench convert FAMILY --root "
+                              f"{request.dataset} --out DIR`, `trackbench convert --list` shows the single-object "
+                              "families) and pass --dataset DIR/<split>_cocoformat.json")
     dataset = open_dataset(request.dataset, request.split, list(request.sequences or ()) or None,
                            request.image_root)
     if not dataset.videos:
         raise TrackbenchError(f"{request.dataset}: no videos to run")
     if spec.needs_detections:
-        source = request.detections
-        if source != "public" and not Path(source).is_dir():
-            raise TrackbenchError(f"--detections {source!r}: expected 'public' or a detection cache folder")
-        if source == "public" and dataset.kind == "cocovid" and dataset.detections_json is None:
-            raise TrackbenchError(f"{dataset.path}: no public detections file beside it "
-                                  "(<split>_detections.json from trackbench convert); pass --detections CACHE_DIR")
+        check_detections(dataset, request.detections, spec.name,
+                         spec.needs_embeddings or bool(getattr(config, "with_reid", False)))
     if spec.needs_checkpoint and request.checkpoint is None:
         raise TrackbenchError(f"method {spec.name!r} needs --checkpoint")
     if request.checkpoint is not None and not Path(request.checkpoint).is_file():

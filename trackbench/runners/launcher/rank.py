@@ -1,12 +1,12 @@
-"""One rank of a run: take videos from the shared queue (an atomic counter in the group's TCP store), run each,
-write its results and status atomically; rank 0 also draws the progress bar from the store's counters, waits for
-the others and writes ``results.json`` and the final manifest."""
+"""One rank of a run: take videos from the shared queue (an atomic counter in the run's store: in this process for
+a single CPU rank, the group's TCP store otherwise, see group.py), run each, write its results and status
+atomically; rank 0 also draws the progress bar from the store's counters, waits for the others and writes
+``results.json`` and the final manifest. A signal leaves the video in flight unfinished (interrupts.py)."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 import threading
 import time
 import traceback
@@ -19,7 +19,9 @@ from trackbench.atomic import write_json_atomic
 from trackbench.errors import TrackbenchError
 from trackbench.runners.launcher.dataset import VideoInput, load_detections
 from trackbench.runners.launcher.plan import Prepared, RunRequest, RunSummary, plan_videos, prepare
-from trackbench.runners.launcher.processes import one_compute_thread, startup_heap_frozen
+from trackbench.runners.launcher.group import join_group
+from trackbench.runners.launcher.interrupts import interrupts_raised
+from trackbench.runners.launcher.processes import startup_heap_frozen
 from trackbench.runners.launcher.run_files import (
     MANIFEST,
     assemble_results_json,
@@ -32,7 +34,6 @@ from trackbench.runners.launcher.run_files import (
 )
 from trackbench.runners.registry import RunContext
 
-STORE_TIMEOUT_S = 1800.0
 RANKS_DONE_POLL_S = 0.005  # rank 0 waiting for the others: the wait is on the critical path
 
 
@@ -71,7 +72,7 @@ def _run_video(video: VideoInput, prep: Prepared, request: RunRequest, rank: int
 
             write_mot_txt(result_path(out, video.name), rows[:, 0], rows[:, 1], rows[:, 2:6], rows[:, 6],
                           rows[:, 7])
-            write_records_part(out, video, rows)
+            write_records_part(out, video, rows, prep.dataset.single_category)
         record.update(status="ok", tracks=int(len(np.unique(rows[:, 1]))), notes=result.notes)
     except Exception as exc:  # one failing video must not stop the others; it is reported and listed
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
@@ -85,18 +86,7 @@ def _run_video(video: VideoInput, prep: Prepared, request: RunRequest, rank: int
 
 
 # ---- a rank -------------------------------------------------------------------------------------------------------
-def _store_client(timeout: float = STORE_TIMEOUT_S):
-    import datetime
-
-    import torch.distributed as dist
-
-    host, port = os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"])
-    base = dist.TCPStore(host, port, None, False, timeout=datetime.timedelta(seconds=timeout))
-    key = os.environ.get("TORCHELASTIC_RUN_ID", "local") + "/" + os.environ.get("TORCHELASTIC_RESTART_COUNT", "0")
-    return dist.PrefixStore(f"trackbench/{key}/", base)
-
-
-def _progress_thread(progress_factory, total_frames: int, total_videos: int, description: str,
+def _progress_thread(progress_factory, new_store, total_frames: int, total_videos: int, description: str,
                      stop: threading.Event, first: Callable[[], None], errors: list) -> threading.Thread:
     """Rank 0's helper thread: ``first()`` (the initial manifest, off the critical path; an exception lands in
     ``errors``), then the progress bar until ``stop``."""
@@ -105,7 +95,7 @@ def _progress_thread(progress_factory, total_frames: int, total_videos: int, des
             first()
         except BaseException as exc:  # re-raised by rank 0 after the videos
             errors.append(exc)
-        store = _store_client()
+        store = new_store()
         with progress_factory(total_frames, total_videos, description) as bar:
             while True:
                 done = stop.wait(0.25)
@@ -120,34 +110,22 @@ def _progress_thread(progress_factory, total_frames: int, total_videos: int, des
 
 def run_rank(request: RunRequest, progress_factory: Callable = no_progress, destroy_group: bool = True,
              prepared: Prepared | None = None) -> RunSummary | None:
-    """One rank of the group (our forked worker, or a process that ``torchrun`` started). Rank 0 returns the
-    summary; the others return None. Our forked workers pass ``destroy_group=False`` (they exit right after;
-    tearing the group down first only delays rank 0's return) and the parent's ``prepared`` checks."""
-    with startup_heap_frozen():
+    """One rank of the run (this process alone, our forked worker, or a process that ``torchrun`` started).
+    Rank 0 returns the summary; the others return None. Our forked workers pass ``destroy_group=False`` (they
+    exit right after; tearing the group down first only delays rank 0's return) and the parent's ``prepared``
+    checks. SIGINT/SIGTERM raise :class:`RunInterrupted` (the video in flight stays unfinished)."""
+    with interrupts_raised(), startup_heap_frozen():
         return _run_rank(request, progress_factory, destroy_group, prepared)
 
 
 def _run_rank(request: RunRequest, progress_factory: Callable, destroy_group: bool,
               prepared: Prepared | None) -> RunSummary | None:
-    import datetime
-
-    import torch
-    import torch.distributed as dist
-
     started = time.time()
     prep = prepared if prepared is not None else prepare(request)
-    backend = "nccl" if request.gpus else "gloo"
-    device = "cpu"
-    if request.gpus:
-        local = int(os.environ.get("LOCAL_RANK", "0"))
-        torch.cuda.set_device(local)
-        device = f"cuda:{local}"
-    elif int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        one_compute_thread()
-    dist.init_process_group(backend, timeout=datetime.timedelta(seconds=STORE_TIMEOUT_S))
+    group = join_group(request.gpus)
     try:
-        rank, world = dist.get_rank(), dist.get_world_size()
-        store = _store_client()
+        rank, world = group.rank, group.world
+        store = group.new_store()
         if rank == 0:
             try:
                 todo, done, failed_before = plan_videos(request, prep)
@@ -168,8 +146,9 @@ def _run_rank(request: RunRequest, progress_factory: Callable, destroy_group: bo
         if rank == 0:  # the initial manifest is written by the progress thread while the videos start
             total = sum(prep.dataset.video(n).n_frames for n in todo)
             thread = _progress_thread(
-                progress_factory, total, len(todo), prep.spec.name, stop, errors=thread_errors,
-                first=lambda: write_manifest(request, prep, "running", world, backend, started, checkpoint_sha))
+                progress_factory, group.new_store, total, len(todo), prep.spec.name, stop, errors=thread_errors,
+                first=lambda: write_manifest(request, prep, "running", world, group.backend, started,
+                                             checkpoint_sha))
         try:
             while True:
                 index = store.add("next", 1) - 1
@@ -177,7 +156,7 @@ def _run_rank(request: RunRequest, progress_factory: Callable, destroy_group: bo
                     break
                 if store.add("aborted", 0):
                     break
-                _run_video(prep.dataset.video(todo[index]), prep, request, rank, world, device, store)
+                _run_video(prep.dataset.video(todo[index]), prep, request, rank, world, group.device, store)
             store.add("ranks_done", 1)
             if rank != 0:
                 return None
@@ -191,11 +170,10 @@ def _run_rank(request: RunRequest, progress_factory: Callable, destroy_group: bo
                 thread.join()
         if thread_errors:
             raise thread_errors[0]
-        return _finish(request, prep, plan, world, backend, started, checkpoint_sha)
+        return _finish(request, prep, plan, world, group.backend, started, checkpoint_sha)
     finally:
         if destroy_group:
-            with contextlib.suppress(Exception):
-                dist.destroy_process_group()
+            group.close()
 
 
 def _finish(request, prep, plan, world, backend, started, checkpoint_sha) -> RunSummary:

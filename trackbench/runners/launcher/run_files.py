@@ -4,11 +4,10 @@ Everything is written atomically (``trackbench.atomic``)."""
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import hashlib
 import json
 import platform
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -48,19 +47,21 @@ def result_path(out: Path, video: str) -> Path:
     return out / f"{video.replace('/', '__')}.txt"
 
 
+#: modules whose version the manifest records when the run loaded them (name in the manifest)
+VERSIONED_MODULES = {"numpy": "numpy", "scipy": "scipy", "torch": "torch", "cv2": "opencv"}
+
+
 def package_versions() -> dict[str, str]:
-    """Versions for the manifest (a copy of the cached lookup, which costs a tenth of a second cold)."""
-    return dict(_package_versions())
+    """Versions for the manifest: Python, trackbench, and each of numpy/scipy/torch/OpenCV this process loaded
+    (read from the modules: looking installed packages up costs a tenth of a second, and a package the run did
+    not load played no part in its results)."""
+    import trackbench
 
-
-@functools.lru_cache(maxsize=1)
-def _package_versions() -> dict[str, str]:
-    from importlib import metadata
-
-    out = {"python": platform.python_version()}
-    for name in ("trackbench", "numpy", "scipy", "torch", "opencv-python-headless", "opencv-python"):
-        with contextlib.suppress(metadata.PackageNotFoundError):
-            out[name] = metadata.version(name)
+    out = {"python": platform.python_version(), "trackbench": trackbench.__version__}
+    for module, name in VERSIONED_MODULES.items():
+        loaded = sys.modules.get(module)
+        if loaded is not None and isinstance(getattr(loaded, "__version__", None), str):
+            out[name] = loaded.__version__
     return out
 
 
@@ -75,12 +76,7 @@ def sha256_file(path: Path) -> str:
 def write_manifest(request: Any, prep: Any, state: str, world: int, backend: str, started: float,
                     checkpoint_sha: str | None, extra: dict | None = None) -> Path:
     out = Path(request.out)
-    status = read_status(out)
-    videos = {}
-    for v in prep.dataset.videos:
-        st = status.get(v.name)
-        videos[v.name] = ({k: st[k] for k in MANIFEST_STATUS_KEYS if k in st} if st else {"status": "pending"})
-        videos[v.name]["n_frames"] = v.n_frames
+    videos = _video_entries(out, prep.dataset)
     manifest = {
         "method": prep.spec.name,
         "config": config_to_dict(prep.config),
@@ -96,7 +92,7 @@ def write_manifest(request: Any, prep: Any, state: str, world: int, backend: str
         "backend": backend,
         "state": state,
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
-        "counts": {s: sum(1 for v in videos.values() if v["status"] == s) for s in ("ok", "failed", "pending")},
+        "counts": video_counts(videos),
         "videos": videos,
         **(extra or {}),
     }
@@ -105,13 +101,43 @@ def write_manifest(request: Any, prep: Any, state: str, world: int, backend: str
     return path
 
 
+def _video_entries(out: Path, dataset: Dataset) -> dict[str, dict]:
+    """Each video's manifest entry from its status file (``pending`` without one), with its frame count."""
+    status = read_status(out)
+    videos = {}
+    for v in dataset.videos:
+        st = status.get(v.name)
+        videos[v.name] = ({k: st[k] for k in MANIFEST_STATUS_KEYS if k in st} if st else {"status": "pending"})
+        videos[v.name]["n_frames"] = v.n_frames
+    return videos
+
+
+def video_counts(videos: dict[str, dict]) -> dict[str, int]:
+    return {s: sum(1 for v in videos.values() if v["status"] == s) for s in ("ok", "failed", "pending")}
+
+
+def mark_interrupted(out: Path, dataset: Dataset) -> dict[str, int]:
+    """After an interruption: the manifest (when the run got to write one) says ``interrupted``, with each
+    video's status as its status file has it (the videos in flight stay ``pending``). Returns the counts."""
+    videos = _video_entries(out, dataset)
+    counts = video_counts(videos)
+    path = out / MANIFEST
+    if path.is_file():
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest.update(state="interrupted", counts=counts, videos=videos,
+                        interrupted=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        write_json_atomic(path, manifest, indent=1)
+    return counts
+
+
 # ---- results.json ----------------------------------------------------------------------------------------------
 RESULTS_PARTS = ".results"
 
 
-def _records_json(video: VideoInput, rows: np.ndarray) -> str:
+def _records_json(video: VideoInput, rows: np.ndarray, single_category: int | None) -> str:
     """One video's tracks as the comma-joined JSON records of results.json (written by the rank that ran it),
-    with the numbers formatted exactly as in ``<video>.txt`` (``write_mot_txt``: boxes %.3f, score %.6g)."""
+    with the numbers formatted exactly as in ``<video>.txt`` (``write_mot_txt``: boxes %.3f, score %.6g). A
+    track's category is its detections' (the class column), else the dataset's single category."""
     if len(rows) == 0:
         return ""
     frames = rows[:, 0].astype(np.int64)
@@ -121,6 +147,8 @@ def _records_json(video: VideoInput, rows: np.ndarray) -> str:
     else:
         image_text = np.full(len(rows), b"null", dtype="S4")
     classes = rows[:, 7].astype(np.int64)
+    if single_category is not None:
+        classes = np.where(classes >= 0, classes, single_category)
     category_text = np.where(classes >= 0, classes.astype("S20"), b"null")
     head = f'{{"video":{json.dumps(video.name)},"video_id":{json.dumps(video.video_id)},"image_id":'
     template = head.replace("%", "%%") + ('%s,"frame_id":%d,"instance_id":%d,"bbox":[%.3f,%.3f,%.3f,%.3f],'
@@ -129,10 +157,11 @@ def _records_json(video: VideoInput, rows: np.ndarray) -> str:
                                   rows[:, 4], rows[:, 5], rows[:, 6], category_text])
 
 
-def write_records_part(out: Path, video: VideoInput, rows: np.ndarray) -> None:
+def write_records_part(out: Path, video: VideoInput, rows: np.ndarray, single_category: int | None) -> None:
     from trackbench.atomic import write_text_atomic
 
-    write_text_atomic(out / RESULTS_PARTS / f"{video.name.replace('/', '__')}.json", _records_json(video, rows))
+    write_text_atomic(out / RESULTS_PARTS / f"{video.name.replace('/', '__')}.json",
+                      _records_json(video, rows, single_category))
 
 
 def assemble_results_json(out: Path, dataset: Dataset, videos: list[str]) -> Path:
@@ -152,7 +181,7 @@ def assemble_results_json(out: Path, dataset: Dataset, videos: list[str]) -> Pat
                 text = part.read_text(encoding="utf-8")
             else:
                 rows = read_mot_txt(result_path(out, name), min_columns=8)[:, :8]
-                text = _records_json(dataset.video(name), rows)
+                text = _records_json(dataset.video(name), rows, dataset.single_category)
             if text:
                 handle.write(("" if first else ",") + "\n" + text)
                 first = False

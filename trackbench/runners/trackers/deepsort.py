@@ -20,12 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from trackbench.errors import TrackbenchError
 from trackbench.runners.trackers.common.base import Columns, TrackFrame, as_inputs
 from trackbench.runners.trackers.common.kalman import CHI2INV95, KalmanBoxFilter
-from trackbench.runners.trackers.common.matching import cosine_distance, iou_xyxy_batch
+from trackbench.runners.trackers.common.matching import cosine_distance, iou_xyxy_batch, linear_sum_assignment
 
 INFTY_COST = 1e5
 TENTATIVE, CONFIRMED = 1, 2

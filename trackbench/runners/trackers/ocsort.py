@@ -31,11 +31,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
 from trackbench.runners.trackers.common import kalman_blocks as kb
 from trackbench.runners.trackers.common.base import TrackFrame, all_true, any_true, as_inputs, max_of, sum_rows
-from trackbench.runners.trackers.common.matching import iou_xyxy_rows, match_max_iou
+from trackbench.runners.trackers.common.matching import iou_xyxy_rows, linear_sum_assignment, match_max_iou
 
 # rows of the track table: Kalman state, the state frozen at the first miss (ORU), the last observation
 # (x1, y1, x2, y2, score), the motion direction (dy, dx), counters; then the last delta_t observations

@@ -1,6 +1,9 @@
-"""Box overlaps and assignment helpers shared by the association trackers (numpy + scipy, no Python loops
-over box pairs).
+"""Box overlaps and assignment helpers shared by the association trackers (numpy and the compiled assignment
+solver, no Python loops over box pairs).
 
+* :func:`linear_sum_assignment` — scipy's ``linear_sum_assignment`` (same algorithm, loop order and tie rules,
+  so the same pairs on ties), computed by ``trackbench.native.mot_match.lsa``: importing scipy.optimize alone
+  costs half a second of a tracker run's start.
 * :func:`iou_xyxy_batch` — IoU of every box of ``a`` with every box of ``b``; ``plus_one=True`` gives the
   pixel-inclusive areas of ``cython_bbox.bbox_overlaps`` that ByteTrack and BoT-SORT use.
   :func:`iou_xyxy_rows` takes the boxes as coordinate rows, as the trackers' tables hold them.
@@ -16,11 +19,31 @@ over box pairs).
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import linear_sum_assignment
 
-from trackbench.runners.trackers.common.base import all_true, any_true, min_of
+from trackbench.native import mot_match
+from trackbench.runners.trackers.common.base import all_true, any_true
 
 EMPTY_PAIRS = np.zeros((0, 2), dtype=np.int64)
+
+
+def linear_sum_assignment(cost: np.ndarray, maximize: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``scipy.optimize.linear_sum_assignment(cost, maximize)``: (rows ascending, their columns), the same pairs
+    as scipy's, ties included; NaN, a cost of -inf and a matrix without a full assignment are refused as scipy
+    refuses them (+inf marks a forbidden pair)."""
+    cost = np.asarray(cost, dtype=np.float64)
+    if cost.ndim != 2:
+        raise ValueError(f"expected a matrix (2-D array), got a {cost.ndim}-D array")
+    solve = np.ascontiguousarray(-cost if maximize else cost)
+    if not (solve > -np.inf).all():  # False for NaN and -inf
+        raise ValueError("matrix contains invalid numeric entries")
+    n, m = cost.shape
+    col_of_row = np.empty(n, np.int64)
+    try:
+        mot_match.lsa(solve, n, m, col_of_row)
+    except RuntimeError:
+        raise ValueError("cost matrix is infeasible") from None
+    rows = (col_of_row >= 0).nonzero()[0]
+    return rows, col_of_row[rows]
 
 
 def iou_xyxy_batch(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.ndarray:
@@ -31,31 +54,14 @@ def iou_xyxy_batch(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.n
 
 def iou_xyxy_rows(a: np.ndarray, b: np.ndarray, plus_one: bool = False) -> np.ndarray:
     """:func:`iou_xyxy_batch` for boxes given as coordinate rows ``a (4, N)``, ``b (4, M)`` (x1, y1, x2, y2):
-    the trackers keep their states that way. The pairs' min/max run on both axes at once ((2, N, M) arrays)."""
+    the trackers keep their states that way. Computed by the compiled ``mot_match.box_iou_rows`` with the
+    operations of the numpy formula in the same order (the same bits; tests/runners/trackers/test_box_iou.py):
+    the trackers call it twice a frame, where numpy's two dozen array passes cost more than the arithmetic."""
     n, m = a.shape[1], b.shape[1]
-    if n == 0 or m == 0:
-        return np.zeros((n, m))
-    e = 1.0 if plus_one else 0.0
-    a3, b3 = a[:, :, None], b[:, None, :]
-    wh = np.minimum(a3[2:], b3[2:])
-    wh -= np.maximum(a3[:2], b3[:2])
-    if e:
-        wh += e
-    np.maximum(wh, 0.0, out=wh)
-    inter = wh[0] * wh[1]
-    size_a, size_b = a[2:] - a[:2], b[2:] - b[:2]
-    if e:
-        size_a += e
-        size_b += e
-    area_a, area_b = size_a[0] * size_a[1], size_b[0] * size_b[1]
-    union = area_a[:, None] + area_b
-    union -= inter
-    if min_of(union) > 0:
-        inter /= union
-        return inter
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out = inter / union
-    out[~(union > 0)] = 0.0
+    out = np.empty((n, m))
+    if n and m:
+        mot_match.box_iou_rows(np.ascontiguousarray(a, dtype=np.float64), np.ascontiguousarray(b, dtype=np.float64),
+                               n, m, plus_one, out)
     return out
 
 
