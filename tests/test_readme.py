@@ -48,3 +48,10 @@ def test_readme_example_reproduces_the_committed_leaderboard(realdata, tmp_path,
     written = checkout / commands[-1][commands[-1].index("--out") + 1]
     assert written.read_text(encoding="utf-8") == (REPO / "leaderboards" / "mot15_tud.md").read_text(encoding="utf-8")
     assert {p.relative_to(checkout).parts[0] for p in checkout.rglob("*")} <= _ignored()
+
+
+def test_ci_runs_readmes_test_command_verbatim():
+    setup = _readme().split("## Set up", 1)[1].split("\n## ", 1)[0]
+    test_command = re.findall(r"```bash\n(.*?)\n```", setup, re.S)[1]
+    ci_lines = (REPO / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    assert test_command in ci_lines
