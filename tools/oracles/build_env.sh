@@ -43,7 +43,7 @@ case "$name" in
   dmtrack)
     pip install -q "$wheels"/mmcv-2.2.0-cp311-cp311-linux_x86_64.whl
     pip install -q --no-deps mmengine==0.10.7
-    pip install -q addict yapf rich termcolor
+    pip install -q addict yapf rich termcolor six pycocotools
     python -c 'from mmcv.ops import ModulatedDeformConv2dPack, RoIAlign, nms; print("mmcv ops ok")'
     ;;
   mmtrack014|mmtrack014-ext22)

@@ -89,7 +89,7 @@ def best_detection(cand: Candidates, cfg: DMTrackConfig) -> tuple[torch.Tensor, 
     detection among the ``max_per_img`` kept (the authors' tracker fails there: argmax of an empty array)."""
     weighted = cand.scores * cand.centerness[:, None]
     valid = cand.scores > cfg.score_thr
-    track = torch.where(valid[:, cfg.track_class], weighted[:, cfg.track_class], torch.tensor(-1.0))
+    track = torch.where(valid[:, cfg.track_class], weighted[:, cfg.track_class], weighted.new_tensor(-1.0))
     if not bool(valid[:, cfg.track_class].any()):
         return None
     best = int(torch.argmax(track))
