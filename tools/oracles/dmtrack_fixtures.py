@@ -391,6 +391,48 @@ def run_oracle(args) -> None:
     print("wrote", out, "and", index)
 
 
+def run_speed(args) -> None:
+    """frames/s of the authors' update (transforms, _process_gallary, top-1) at the test scale, as
+    benchmarks/dmtrack_speed.py times ours: init on frame 1, ``--warmup`` untimed updates, re-init, timed updates."""
+    import time
+
+    import cv2
+    import torch
+
+    torch.set_num_threads(args.threads)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp)
+        export(args.dmtrack_git, DMTRACK_COMMIT, DMTRACK_FILES + tuple(FORK + f for f in FORK_FILES), src)
+        export(args.neuron_git, NEURON_COMMIT, NEURON_FILES, src)
+        loaded = install_shims(src)
+        model, _, _ = build_model(src, loaded["registries"], Path(args.checkpoint))
+    transforms = loaded["transforms"].BasicPairTransforms(scale=tuple(args.scale), train=False)
+    folder = Path(args.realdata) / "vot/VOT2018_subset/bag"
+    frames = [np.ascontiguousarray(cv2.imread(str(p))[:, :, ::-1]) for p in sorted(folder.glob("*.jpg"))[: args.frames + 1]]
+    box = np.array([[292.0, 128.0, 292.0 + 146.0 - 1, 128.0 + 132.0 - 1]], dtype=np.float32)
+
+    def init():
+        img, _, bboxes = transforms._process_query(frames[0], {"ori_shape": frames[0].shape}, box.copy())
+        model._process_query(img.unsqueeze(0).contiguous(), [bboxes])
+
+    def update(frame):
+        img, meta, _ = transforms._process_gallary(frame, {"ori_shape": frame.shape}, None)
+        dets = model._process_gallary(img.unsqueeze(0).contiguous(), [meta], rescale=True)
+        return dets[dets[:, -1].argmax(), :4]
+
+    with torch.no_grad():
+        init()
+        for frame in frames[1 : 1 + args.warmup]:
+            update(frame)
+        init()
+        start = time.perf_counter()
+        for frame in frames[1:]:
+            update(frame)
+        fps = (len(frames) - 1) / (time.perf_counter() - start)
+    print(f"authors' DMTrack (mmcv {__import__('mmcv').__version__} CPU ops), scale {tuple(args.scale)}, "
+          f"{len(frames) - 1} timed frames, {torch.get_num_threads()} CPU threads: {fps:.3f} frames/s")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="step", required=True)
@@ -402,9 +444,20 @@ def main() -> None:
     o.add_argument("--neuron-git", default="/work/.mirror/huanglianghua+GlobalTrack/repo")
     o.add_argument("--realdata", default=str(REPO.parent / "shared" / "realdata"))
     o.add_argument("--out", default=str(REPO / "tests/golden/official/dmtrack"))
+    sp = sub.add_parser("speed", help="time the authors' update on the VOT bag frames (oracle environment)")
+    sp.add_argument("checkpoint")
+    sp.add_argument("--dmtrack-git", default="/work/.mirror/hqucv+dmtrack/repo")
+    sp.add_argument("--neuron-git", default="/work/.mirror/huanglianghua+GlobalTrack/repo")
+    sp.add_argument("--realdata", default=str(REPO.parent / "shared" / "realdata"))
+    sp.add_argument("--frames", type=int, default=3)
+    sp.add_argument("--warmup", type=int, default=1)
+    sp.add_argument("--threads", type=int, default=1)
+    sp.add_argument("--scale", type=int, nargs=2, default=(736, 512))
     args = parser.parse_args()
     if args.step == "weights":
         make_weights(Path(args.path))
+    elif args.step == "speed":
+        run_speed(args)
     else:
         run_oracle(args)
 
