@@ -4,6 +4,9 @@
 #
 #   tools/oracles/build_env.sh mmdet33    [ENV_DIR]   MMDetection 3.3 (QDTrack, SORT, DeepSORT, ByteTrack, OC-SORT,
 #                                                     StrongSORT) on the prebuilt mmcv 2.2.0 wheel (minutes)
+#   tools/oracles/build_env.sh dmtrack    [ENV_DIR]   the prebuilt mmcv 2.2.0 (CPU ops: modulated deform conv, RoIAlign,
+#                                                     nms) + mmengine for DMTrack's model modules, which
+#                                                     tools/oracles/dmtrack_fixtures.py loads from its repository
 #   tools/oracles/build_env.sh mmtrack014 [ENV_DIR]   MMTracking 0.14 on mmdet 2.28.2 and mmcv-full 1.7.2 built from
 #                                                     source with its CPU ops (one to two CPU hours on 2 cores)
 #   tools/oracles/build_env.sh mmtrack014-ext22 [ENV_DIR]  the same Python packages, mmcv-full 1.7.2 installed
@@ -14,7 +17,7 @@
 #
 # ENV_DIR defaults to ~/oracle-envs/<name>. Both use torch 2.13.0 (CPU), the same torch as trackbench.
 set -euo pipefail
-name=${1:?usage: build_env.sh mmdet33|mmtrack014 [ENV_DIR]}
+name=${1:?usage: build_env.sh mmdet33|dmtrack|mmtrack014|mmtrack014-ext22 [ENV_DIR]}
 env_dir=${2:-$HOME/oracle-envs/$name}
 here=$(cd "$(dirname "$0")" && pwd)
 wheels=${ORACLE_WHEELS:-$here/../../../shared/oracle-wheels}
@@ -36,6 +39,12 @@ case "$name" in
     init=$(python -c 'import importlib.util as u; print(u.find_spec("mmdet").origin)')
     sed -i "s/mmcv_maximum_version = '2.2.0'/mmcv_maximum_version = '2.2.1'/" "$init"
     python -c 'from mmcv.ops import RoIAlign, nms; import mmdet; print("mmdet", mmdet.__version__)'
+    ;;
+  dmtrack)
+    pip install -q "$wheels"/mmcv-2.2.0-cp311-cp311-linux_x86_64.whl
+    pip install -q --no-deps mmengine==0.10.7
+    pip install -q addict yapf rich termcolor six pycocotools
+    python -c 'from mmcv.ops import ModulatedDeformConv2dPack, RoIAlign, nms; print("mmcv ops ok")'
     ;;
   mmtrack014|mmtrack014-ext22)
     # mmcv-full 1.7.2's setup.py imports pkg_resources (setuptools<70) and needs torch at build time.

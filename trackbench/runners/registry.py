@@ -35,7 +35,8 @@ from trackbench.runners.neural_config import (
     TracktorMethodConfig,
 )
 from trackbench.runners.launcher.replay import VideoResult, replay
-from trackbench.runners.sot.methods import NccMethodConfig, SiamRpnMethodConfig, run_ncc_video, run_siamrpn_video
+from trackbench.runners.sot.methods import (DMTrackMethodConfig, NccMethodConfig, SiamRpnMethodConfig,
+                                           run_dmtrack_video, run_ncc_video, run_siamrpn_video)
 from trackbench.runners.trackers.botsort import BotSortConfig, BotSortTracker
 from trackbench.runners.trackers.bytetrack import ByteTrackConfig, ByteTrackTracker
 from trackbench.runners.trackers.deepsort import DeepSortConfig, DeepSortTracker
@@ -113,6 +114,11 @@ METHODS: dict[str, MethodSpec] = {
                                     ByteTrackConfig, takes_frame_rate=True),
     "deepsort": association_method("deepsort", "DeepSORT (Wojke et al. ICIP 2017), cached embeddings",
                                    DeepSortTracker, DeepSortConfig, needs_embeddings=True),
+    "dmtrack": MethodSpec(
+        name="dmtrack", summary="SOT: DMTrack-GlobalSearch (Zhang et al. CVPR 2021), DLA-34 + FPN + dynamic-filter "
+        "FCOS head over the whole frame, the authors' checkpoint; --protocol ope|vot; GPU optional",
+        config_class=DMTrackMethodConfig, run_video=run_dmtrack_video, needs_detections=False,
+        needs_checkpoint=True, task="sot"),
     "faster_rcnn_reid": MethodSpec(
         name="faster_rcnn_reid", summary="Faster R-CNN R50-FPN detections + DeepSORT ReID embeddings "
         "(MMTracking MOT17 weights; --set reid_checkpoint=PATH) into a detection cache (--cache-only)",

@@ -66,6 +66,23 @@ class SiamRpnMethodConfig:
             raise unknown_name("SiamRPN++ benchmark", self.benchmark, SIAMRPN_BENCHMARKS)
 
 
+@dataclass(frozen=True)
+class DMTrackMethodConfig:
+    """``dmtrack``: DMTrack-GlobalSearch (DLA-34 + FPN, template-conditioned FCOS head, whole-frame search) with
+    the authors' weights. ``scale``: the (long, short) bounds of the frame rescale (the authors test at 736, 512)."""
+
+    protocol: str = "ope"
+    repetitions: int = 15
+    skip_initialize: int = 5
+    scale_long: int = 736
+    scale_short: int = 512
+
+    def __post_init__(self) -> None:
+        _check_protocol_fields(self)
+        if self.scale_long < 32 or self.scale_short < 32:
+            raise TrackbenchError(f"scale_long and scale_short must be >= 32, got {self.scale_long}, {self.scale_short}")
+
+
 @functools.lru_cache(maxsize=2)
 def _cocovid(path: str):
     from trackbench.cocovid.index import load_cocovid
@@ -95,8 +112,20 @@ def _siamrpn_tracker(checkpoint: str, device: str, benchmark: str, amp: bool) ->
     return SiamRpnTracker(model, params, device, amp)
 
 
+@functools.lru_cache(maxsize=2)
+def _dmtrack_tracker(checkpoint: str, device: str, scale: tuple[int, int]) -> SotTracker:
+    from trackbench.runners.models.dmtrack.checkpoint import load_dmtrack_checkpoint
+    from trackbench.runners.models.dmtrack.config import DMTrackConfig
+    from trackbench.runners.models.dmtrack.model import DMTrack
+    from trackbench.runners.models.dmtrack.tracker import DMTrackTracker
+
+    model = DMTrack(DMTrackConfig(scale=scale))
+    load_dmtrack_checkpoint(model, checkpoint)
+    return DMTrackTracker(model, device)
+
+
 def build_tracker(name: str, config, device: str = "cpu", checkpoint: Path | None = None) -> SotTracker:
-    """A tracker instance for method ``name`` (``ncc`` or ``siamrpn``) and its config."""
+    """A tracker instance for method ``name`` (``ncc``, ``siamrpn`` or ``dmtrack``) and its config."""
     if name == "ncc":
         from trackbench.runners.sot.ncc import NccTracker
 
@@ -106,7 +135,11 @@ def build_tracker(name: str, config, device: str = "cpu", checkpoint: Path | Non
             raise TrackbenchError("siamrpn needs --checkpoint (an MMTracking SiamRPN++ .pth)")
         benchmark = config.benchmark or ("vot2018" if config.protocol == "vot" else "lasot")
         return _siamrpn_tracker(str(checkpoint), device, benchmark.lower(), bool(config.amp))
-    raise TrackbenchError(f"no SOT tracker named {name!r}; valid: ncc, siamrpn")
+    if name == "dmtrack":
+        if checkpoint is None:
+            raise TrackbenchError("dmtrack needs --checkpoint (the authors' dmtrackGS.pth)")
+        return _dmtrack_tracker(str(checkpoint), device, (config.scale_long, config.scale_short))
+    raise TrackbenchError(f"no SOT tracker named {name!r}; valid: ncc, siamrpn, dmtrack")
 
 
 def run_sot_video(name: str, video, config, context):
@@ -118,6 +151,7 @@ def run_sot_video(name: str, video, config, context):
     sequence = sequence_for_video(context.dataset_path, video)
     check_frames_exist(sequence)
     tracker = build_tracker(name, config, context.device, context.checkpoint)
+    missed_before = getattr(tracker, "missed_frames", None)  # frames a detector-style tracker had no answer for
     start = time.perf_counter()
     summary = run_sot_dataset(tracker, [sequence], context.out, config.protocol, config.repetitions,
                               config.skip_initialize)
@@ -128,6 +162,8 @@ def run_sot_video(name: str, video, config, context):
              "wall_seconds": round(time.perf_counter() - start, 3)}
     if config.protocol == "vot":
         notes.update(repetitions=summary.repetitions_run, failures=summary.failures)
+    if missed_before is not None:
+        notes["frames_without_detection"] = tracker.missed_frames - missed_before
     return VideoResult(np.zeros((0, 8)), notes)
 
 
@@ -137,3 +173,7 @@ def run_ncc_video(video, config, context):
 
 def run_siamrpn_video(video, config, context):
     return run_sot_video("siamrpn", video, config, context)
+
+
+def run_dmtrack_video(video, config, context):
+    return run_sot_video("dmtrack", video, config, context)

@@ -30,15 +30,18 @@ def boxes_to_rois(boxes_per_image: Sequence[torch.Tensor]) -> torch.Tensor:
 
 
 class SingleRoIExtractor(nn.Module):
-    """Pools each RoI from one FPN level chosen by its scale; no parameters."""
+    """Pools each RoI from one FPN level chosen by its scale; no parameters. ``sampling_ratio`` 0 is the
+    adaptive lattice (mmdet's default), > 0 a fixed lattice per bin (``sample_num``)."""
 
     def __init__(
-        self, featmap_strides: Sequence[int] = (4, 8, 16, 32), output_size: int = 7, finest_scale: float = 56.0
+        self, featmap_strides: Sequence[int] = (4, 8, 16, 32), output_size: int = 7, finest_scale: float = 56.0,
+        sampling_ratio: int = 0,
     ) -> None:
         super().__init__()
         self.featmap_strides = tuple(featmap_strides)
         self.output_size = output_size
         self.finest_scale = finest_scale
+        self.sampling_ratio = sampling_ratio
 
     @property
     def num_inputs(self) -> int:
@@ -58,7 +61,7 @@ class SingleRoIExtractor(nn.Module):
         for level, stride in enumerate(self.featmap_strides):
             inds = torch.nonzero(levels == level).squeeze(1)
             if inds.numel():
-                pooled = roi_align(feats[level], rois[inds], self.output_size, 1.0 / stride, 0, True)
+                pooled = roi_align(feats[level], rois[inds], self.output_size, 1.0 / stride, self.sampling_ratio, True)
                 out[inds] = pooled.to(out.dtype)
         return out
 
