@@ -1,6 +1,6 @@
 """Tracktor against MMTracking 0.14's official Tracktor (tests/golden/official/tracktor/, made by
 tools/oracles/mmtrack014_tracktor.py): the same seeded Faster R-CNN and ReID weights, the first 5 frames of the
-real street clip at scale 320 (the smallest the model's own code path allows without starving the detector:
+real street clip at scale 320, with private and with public detections (the smallest the model's own code path allows without starving the detector:
 about 10 detections over the tracker's 0.5 per frame; every stage is compared once, about 10 s on 2 cores).
 
 Compared per frame: the detections handed to the tracker (same count and order, boxes within 1e-3 px), the ECC
@@ -37,7 +37,7 @@ from trackbench.runners.models.reid.model import ReIDModel  # noqa: E402
 from trackbench.runners.models.tracktor.frames import TracktorFrame  # noqa: E402
 
 pytestmark = [pytest.mark.official_golden, pytest.mark.usefixtures("one_torch_thread")]
-FIXTURE = Path(__file__).resolve().parents[3] / "tests" / "golden" / "official" / "tracktor" / "official_320_5.npz"
+FIXTURES = Path(__file__).resolve().parents[3] / "tests" / "golden" / "official" / "tracktor"
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +51,11 @@ def models():
     return built
 
 
-def test_tracktor_equals_mmtracking_stage_by_stage(models, realdata, monkeypatch):
-    official = np.load(FIXTURE)
+@pytest.mark.parametrize("fixture", ["official_320_5.npz", "official_public_320_5.npz"])
+def test_tracktor_equals_mmtracking_stage_by_stage(fixture, models, realdata, monkeypatch):
+    """Private detections (RPN proposals), and public ones: 25 boxes a frame given to both as the benchmark's
+    detections, refined by the RoI head (MMTracking's public configs)."""
+    official = np.load(FIXTURES / fixture)
     info = json.loads(str(official["info"]))
     detector, reid = models
     warps = {}
@@ -83,7 +86,8 @@ def test_tracktor_equals_mmtracking_stage_by_stage(models, realdata, monkeypatch
         with torch.no_grad():
             frame = TracktorFrame(detector, reid, batch, detector.extract_feat(batch), prepared.img_shape,
                                   prepared.scale_factor)
-            dets, labels = frame.detect(None)
+            public = official[f"f{frame_id}/public"][:, :4] if info["mode"] == "public" else None
+            dets, labels = frame.detect(public)
         want = official[f"f{frame_id}/dets"]
         assert len(dets) == len(want)
         np.testing.assert_allclose(dets.numpy(), want[:, :5], atol=1e-3, err_msg=f"frame {frame_id} detections")
