@@ -1,5 +1,7 @@
-"""Feature Pyramid Network as mmdet 2.x's ``FPN`` (Lin et al., CVPR 2017), names ``lateral_convs.i.conv`` and
-``fpn_convs.i.conv`` so MMTracking's ``neck.*`` weights load unchanged.
+"""The detector necks: Feature Pyramid Network as mmdet 2.x's ``FPN`` (Lin et al., CVPR 2017), names
+``lateral_convs.i.conv`` and ``fpn_convs.i.conv`` so MMTracking's ``neck.*`` weights load unchanged; and mmdet's
+``ChannelMapper`` (one conv + ReLU per input map, ``convs.i.conv``), the neck of the DC5 detectors of the VID
+methods.
 
 1×1 laterals, top-down nearest upsampling to the finer level's exact size, 3×3 output convs, and the extra
 coarsest level(s) by ``max_pool2d(kernel 1, stride 2)`` (``add_extra_convs=False``, the R50-FPN default).
@@ -42,3 +44,17 @@ class FPN(nn.Module):
         while len(outs) < self.num_outs:
             outs.append(F.max_pool2d(outs[-1], 1, stride=2))
         return tuple(outs)
+
+
+class ChannelMapper(nn.Module):
+    """mmdet 2.x's ``ChannelMapper`` (no norm, ReLU, no extra outputs): each input map through its own
+    ``kernel_size`` conv padded to keep the size, then ReLU."""
+
+    def __init__(self, in_channels: Sequence[int] = (2048,), out_channels: int = 512, kernel_size: int = 3) -> None:
+        super().__init__()
+        self.convs = nn.ModuleList(ConvWrap(c, out_channels, kernel_size, padding=(kernel_size - 1) // 2)
+                                   for c in in_channels)
+        self.out_channels = out_channels
+
+    def forward(self, inputs: Sequence[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        return tuple(F.relu(conv(x)) for conv, x in zip(self.convs, inputs, strict=True))

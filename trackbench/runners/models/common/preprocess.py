@@ -34,6 +34,12 @@ MOT17_PYTORCH = PreprocessConfig()
 MOT17_CAFFE = PreprocessConfig(mean=(103.530, 116.280, 123.675), std=(1.0, 1.0, 1.0), to_rgb=False)
 
 
+def vid_preprocess(long_side: int = 1000, short_side: int = 600) -> PreprocessConfig:
+    """configs/_base_/datasets/imagenet_vid_*_style.py's test pipeline: ``img_scale=(1000, 600)``, keep ratio,
+    RGB with ImageNet statistics, padded to a multiple of 16."""
+    return PreprocessConfig(scale=(long_side, short_side), size_divisor=16)
+
+
 @dataclass(frozen=True)
 class PreparedFrame:
     """One network input: ``image`` (3, H_pad, W_pad) float32 and the geometry needed to map boxes back."""
