@@ -146,6 +146,8 @@ def run_command(
         chosen = ["--metrics", *metrics] if metrics else []
         if spec.task == "sot":
             return _evaluate_sot(request, benchmark, protocol or "ope", chosen)
+        if spec.task == "vid":
+            return _evaluate_vid(request, chosen)
         return _evaluate(request, benchmark, chosen)
     return 0
 
@@ -164,7 +166,7 @@ def resume_command(ctx: typer.Context) -> str:
 def _check_eval_available(task: str = "mot") -> None:
     import importlib.util
 
-    module = "trackbench.cli.eval.sot" if task == "sot" else "trackbench.cli.eval.mot"
+    module = {"sot": "trackbench.cli.eval.sot", "vid": "trackbench.cli.eval.ap"}.get(task, "trackbench.cli.eval.mot")
     if importlib.util.find_spec(module) is None:
         raise TrackbenchError(f"--eval needs the {task.upper()} evaluator ({module}), not in this build; "
                               "score later with `trackbench eval`")
@@ -181,6 +183,17 @@ def _evaluate_sot(request, benchmark: Optional[str], protocol: str, metrics: lis
     if request.sequences:
         args += ["--sequences", *request.sequences]
     return main(args + metrics)
+
+
+def _evaluate_vid(request, metrics: list[str]) -> int:
+    """Video object detection runs: ``trackbench eval --task vid`` of results.json against the CocoVID file."""
+    from trackbench.cli.app import main
+
+    if not Path(request.dataset).is_file():
+        raise TrackbenchError("--eval of a video object detection run needs a CocoVID --dataset (the ImageNet VID "
+                              "annotations from `trackbench convert ilsvrc_vid`)")
+    return main(["eval", "--task", "vid", "--gt", str(request.dataset), "--results",
+                 str(Path(request.out) / "results.json")] + metrics)
 
 
 def _evaluate(request, benchmark: Optional[str], metrics: list[str]) -> int:

@@ -344,3 +344,50 @@ def run_tracktor_video(video, config: TracktorMethodConfig, context) -> VideoRes
     notes = {"cmc_failures": failures} if failures else {}
     return VideoResult(np.concatenate(rows) if rows else np.zeros((0, 8)), notes)
 
+
+
+# ---- video object detection ---------------------------------------------------------------------------------------
+def load_dff(path: Path, settings, device: str = "cpu"):
+    from trackbench.runners.models.dff.checkpoint import load_dff as build
+
+    model = _cached("dff", path, device, lambda p: build(p, settings))
+    model.settings = settings  # the same weights under other test settings (--set) need no reload
+    model.motion.img_scale_factor = settings.flow_img_scale_factor
+    model.motion.flow_scale_factor = settings.flow_scale_factor
+    return model
+
+
+def vid_detection_rows(number: int, dets: torch.Tensor, labels: torch.Tensor) -> np.ndarray:
+    """One frame's detections as launcher rows (frame, -1, x, y, w, h, score, class index)."""
+    d = dets.float().cpu().numpy().astype(np.float64)
+    return np.column_stack([np.full(len(d), number), -np.ones(len(d)), d[:, 0], d[:, 1], d[:, 2] - d[:, 0],
+                            d[:, 3] - d[:, 1], d[:, 4], labels.cpu().numpy()])
+
+
+def run_dff_video(video, config, context) -> VideoResult:
+    """The launcher's ``run_video`` for ``dff``: the frames of the whole video in order, frame ids from 0 (key
+    frames 0, 10, 20, ...), every detection kept (MMTracking's ``score_thr`` 0.0001, 100 per frame)."""
+    from trackbench.runners.models.common.preprocess import vid_preprocess
+    from trackbench.runners.models.dff.model import DffVideo
+
+    if config.cache_only:
+        raise TrackbenchError("dff writes detections as its results: --cache-only does not apply")
+    if context.checkpoint is None:
+        raise TrackbenchError("dff needs --checkpoint (an MMTracking DFF ImageNet VID .pth)")
+    model = load_dff(context.checkpoint, config.settings(), context.device)
+    preprocess = vid_preprocess(config.long_side, config.short_side)
+    state = DffVideo(model, preprocess.mean, preprocess.std)
+    batches = frame_batches(FrameFiles(video_frame_paths(video), preprocess), config.batch_size,
+                            config.loader_workers)
+
+    def frames():
+        for batch in batches:
+            for index, prepared in batch:
+                with autocast(context.device, config.amp):
+                    step = state.step(prepared.image[None].to(context.device, non_blocking=True), index,
+                                      prepared.img_shape, prepared.scale_factor)
+                yield index, step
+
+    rows = [vid_detection_rows(video.frame_numbers[i], s.dets, s.labels)
+            for i, s in with_progress(frames(), context.on_frames, PROGRESS_EVERY)]
+    return VideoResult(np.concatenate(rows) if rows else np.zeros((0, 8)), {"amp": config.amp} if config.amp else {})

@@ -10,6 +10,7 @@ from typing import ClassVar
 from pathlib import Path
 
 from trackbench.errors import TrackbenchError
+from trackbench.runners.models.dff.config import DffSettings
 from trackbench.runners.models.memotr.config import MemotrTrackerConfig
 from trackbench.runners.models.tracktor.config import TracktorTrackerConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTrackerConfig
@@ -82,6 +83,17 @@ class HncdMethodConfig(MemotrMethodConfig):
     proposals_from_detections: ClassVar[bool] = True
 
 
+@dataclass(frozen=True)
+class DffMethodConfig(NeuralRunOptions, DffSettings):
+    """``trackbench run dff``: MMTracking's DFF checkpoint (``--checkpoint``; depth, widths and classes read from
+    it), the published test settings (inherited from :class:`DffSettings`) and the run options (``scale`` is
+    not used: ``long_side`` / ``short_side``). Whole videos, frames in order: the key frame memory needs them."""
+
+    def settings(self) -> DffSettings:
+        names = {f.name for f in dataclasses.fields(DffSettings)}
+        return DffSettings(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
+
+
 def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_only: bool) -> list[str]:
     """``--amp`` / ``--cache-only`` as ``--set`` overrides (they enter the config and its hash)."""
     extra = (["amp=true"] if amp else []) + (
@@ -89,7 +101,7 @@ def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_
     )
     fields = {f.name for f in dataclasses.fields(config_class)}
     if (amp and "amp" not in fields) or (cache_only and "cache_only" not in fields):
-        raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: faster_rcnn_reid, "
+        raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: dff, faster_rcnn_reid, "
                               f"hncd, memotr, qdtrack, siamrpn, tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), "
                               f"not to {method!r}")
     if getattr(config_class, "requires_cache_only", False) and not cache_only:

@@ -29,6 +29,7 @@ from typing import Any, Callable
 from trackbench.errors import unknown_name
 from trackbench.runners.neural_config import (
     DetectorReIDMethodConfig,
+    DffMethodConfig,
     HncdMethodConfig,
     MemotrMethodConfig,
     QDTrackMethodConfig,
@@ -71,7 +72,9 @@ class MethodSpec:
     needs_embeddings: bool = False
     needs_checkpoint: bool = False
     needs_gpu: bool = False
-    task: str = "mot"  # "mot": rows -> <video>.txt + results.json; "sot": run_video writes its own files
+    # "mot": rows -> <video>.txt + results.json; "sot": run_video writes its own files; "vid": rows are
+    # detections (id -1, class = the model's class index) -> results.json records with the dataset's category ids
+    task: str = "mot"
 
     def default_config(self):
         return self.config_class()
@@ -114,6 +117,11 @@ METHODS: dict[str, MethodSpec] = {
                                     ByteTrackConfig, takes_frame_rate=True),
     "deepsort": association_method("deepsort", "DeepSORT (Wojke et al. ICIP 2017), cached embeddings",
                                    DeepSortTracker, DeepSortConfig, needs_embeddings=True),
+    "dff": MethodSpec(
+        name="dff", summary="VID: DFF (Zhu et al. CVPR 2017), R50/R101-DC5 Faster R-CNN on key frames every 10, "
+        "FlowNetSimple-warped features between, MMTracking ImageNet VID checkpoints; GPU optional",
+        config_class=DffMethodConfig, run_video=neural_method("run_dff_video"), needs_detections=False,
+        needs_checkpoint=True, task="vid"),
     "dmtrack": MethodSpec(
         name="dmtrack", summary="SOT: DMTrack-GlobalSearch (Zhang et al. CVPR 2021), DLA-34 + FPN + dynamic-filter "
         "FCOS head over the whole frame, the authors' checkpoint; --protocol ope|vot; GPU optional",

@@ -50,6 +50,19 @@ def no_progress(total_frames: int, total_videos: int, description: str):
 
 
 # ---- one video --------------------------------------------------------------------------------------------------
+def vid_rows(rows: np.ndarray, categories: tuple[tuple[int, str], ...]) -> np.ndarray:
+    """A video detector's rows (class column = the model's 0-based class) with the dataset's category ids, as
+    MMTracking maps label ``i`` to the ``i``-th category of the annotation file (``cat_ids`` in CLASSES order)."""
+    labels = rows[:, 7].astype(np.int64)
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(categories)):
+        raise TrackbenchError(f"the model predicts class {int(labels.max())} but the dataset has "
+                              f"{len(categories)} categories: a checkpoint for another label set?")
+    ids = np.asarray([c[0] for c in categories], dtype=np.float64)
+    out = rows.copy()
+    out[:, 7] = ids[labels] if len(labels) else out[:, 7]
+    return out
+
+
 def _run_video(video: VideoInput, prep: Prepared, request: RunRequest, rank: int, world: int, device: str,
                store) -> dict:
     out = Path(request.out)
@@ -73,6 +86,8 @@ def _run_video(video: VideoInput, prep: Prepared, request: RunRequest, rank: int
             write_mot_txt(result_path(out, video.name), rows[:, 0], rows[:, 1], rows[:, 2:6], rows[:, 6],
                           rows[:, 7])
             write_records_part(out, video, rows, prep.dataset.single_category)
+        elif prep.spec.task == "vid":
+            write_records_part(out, video, vid_rows(rows, prep.dataset.categories), None)
         record.update(status="ok", tracks=int(len(np.unique(rows[:, 1]))), notes=result.notes)
     except Exception as exc:  # one failing video must not stop the others; it is reported and listed
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
@@ -182,7 +197,7 @@ def _finish(request, prep, plan, world, backend, started, checkpoint_sha) -> Run
     ok = [v.name for v in prep.dataset.videos if status.get(v.name, {}).get("status") == "ok"]
     failed = {v.name: status[v.name].get("error", "") for v in prep.dataset.videos
               if status.get(v.name, {}).get("status") == "failed"}
-    if prep.spec.task == "mot":
+    if prep.spec.task in ("mot", "vid"):
         assemble_results_json(out, prep.dataset, ok)
     seconds = time.time() - started
     ran = tuple(plan["todo"])
