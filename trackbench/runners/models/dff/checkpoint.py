@@ -1,12 +1,6 @@
 """Loading MMTracking's published DFF checkpoints (``dff_faster_rcnn_{r50,r101}_dc5_1x_imagenetvid_*.pth``)
-through an explicit key map, strictly.
-
-MMTracking's ``DFF`` holds ``detector`` (mmdet ``FasterRCNN``: ``backbone``, ``neck`` = ChannelMapper,
-``rpn_head``, ``roi_head.bbox_head``) and ``motion`` (``FlowNetSimple``); our :class:`~.model.DffModel` uses the
-same names, so every key maps onto itself, and the map only decides which prefixes are known. The widths, the
-ResNet depth and the class count are read from the tensors' shapes. The X-101 checkpoint (ResNeXt, grouped
-convolutions) is refused with a clear message: the common ResNet has no groups.
-"""
+strictly: ``detector.*`` (see :mod:`trackbench.runners.models.common.vid_checkpoint`) and ``motion.*``
+(FlowNetSimple), each onto the same name of :class:`~.model.DffModel`."""
 
 from __future__ import annotations
 
@@ -16,45 +10,24 @@ from pathlib import Path
 import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.runners.models.common.checkpoint import KeyMap, map_state_dict, read_state_dict
-from trackbench.runners.models.common.faster_rcnn import FasterRCNNDC5Config
+from trackbench.runners.models.common.checkpoint import read_state_dict
+from trackbench.runners.models.common.vid_checkpoint import (
+    dc5_config_from_state,
+    export_vid_state,
+    load_vid_state,
+    vid_key_map,
+)
 
-_DETECTOR_PARTS = ("backbone.", "neck.", "rpn_head.", "roi_head.bbox_head.")
-DFF_KEY_MAP = KeyMap(tuple((f"detector.{p}", f"detector.{p}") for p in _DETECTOR_PARTS) + (("motion.", "motion."),))
-
-
-def _dim(state: Mapping[str, torch.Tensor], key: str, axis: int) -> int:
-    if key not in state:
-        raise TrackbenchError(f"not a DFF checkpoint of MMTracking: no {key!r}")
-    return int(state[key].shape[axis])
-
-
-def dc5_config_from_state(state: Mapping[str, torch.Tensor], prefix: str = "detector.") -> FasterRCNNDC5Config:
-    """The :class:`FasterRCNNDC5Config` whose depth, widths and class count fit the checkpoint's tensors."""
-    conv2 = state.get(f"{prefix}backbone.layer1.0.conv2.weight")
-    if conv2 is not None and conv2.shape[1] != conv2.shape[0]:
-        raise TrackbenchError("ResNeXt backbones (the X-101 checkpoints) are not supported: grouped convolutions")
-    blocks = {int(k.split(".")[3]) for k in state if k.startswith(f"{prefix}backbone.layer3.")}
-    depth = {6: 50, 23: 101}.get(len(blocks))
-    if depth is None:
-        raise TrackbenchError(f"backbone with {len(blocks)} blocks in layer3: only ResNet-50 (6) and -101 (23)")
-    return FasterRCNNDC5Config(
-        num_classes=_dim(state, f"{prefix}roi_head.bbox_head.fc_cls.weight", 0) - 1,
-        depth=depth,
-        base_channels=_dim(state, f"{prefix}backbone.conv1.weight", 0),
-        neck_channels=_dim(state, f"{prefix}neck.convs.0.conv.weight", 0),
-        fc_channels=_dim(state, f"{prefix}roi_head.bbox_head.shared_fcs.1.weight", 0),
-    )
+DFF_KEY_MAP = vid_key_map("motion.")
+__all__ = ["DFF_KEY_MAP", "dc5_config_from_state", "export_dff_state", "load_dff", "load_dff_state"]
 
 
 def load_dff_state(model: torch.nn.Module, state: Mapping[str, torch.Tensor], path: str | Path) -> torch.nn.Module:
-    """Load ``state`` into ``model`` strictly; every mismatch listed, the file named."""
-    try:
-        mapped = map_state_dict(state, model, DFF_KEY_MAP)
-    except TrackbenchError as exc:
-        raise InputFileError(path, str(exc)) from exc
-    model.load_state_dict(mapped, strict=True)
-    return model
+    return load_vid_state(model, state, DFF_KEY_MAP, path)
+
+
+def export_dff_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    return export_vid_state(model, DFF_KEY_MAP)
 
 
 def load_dff(path: str | Path, settings=None) -> torch.nn.Module:
@@ -68,9 +41,3 @@ def load_dff(path: str | Path, settings=None) -> torch.nn.Module:
     except TrackbenchError as exc:
         raise InputFileError(path, str(exc)) from exc
     return load_dff_state(DffModel(detector, settings or DffSettings()), state, path).eval()
-
-
-def export_dff_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """Our weights under MMTracking's names (the map is the identity on its prefixes)."""
-    return {k: v.detach().clone() for k, v in model.state_dict().items()
-            if DFF_KEY_MAP.translate(k) is not None}
