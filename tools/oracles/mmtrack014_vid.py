@@ -43,7 +43,8 @@ VID_CLASSES = ("airplane", "antelope", "bear", "bicycle", "bird", "bus", "car", 
 def write_video_json(path: str, frames_dir: str, names: list[str]) -> None:
     """The frames as one ImageNet VID-style CocoVID video (no annotations: test mode needs none)."""
     h, w = cv2.imread(os.path.join(frames_dir, names[0])).shape[:2]
-    images = [dict(id=i + 1, video_id=1, file_name=n, frame_id=i, width=w, height=h) for i, n in enumerate(names)]
+    images = [dict(id=i + 1, video_id=1, file_name=n, frame_id=i, width=w, height=h, is_vid_train_frame=False)
+              for i, n in enumerate(names)]
     data = dict(videos=[dict(id=1, name="clip")], images=images, annotations=[],
                 categories=[dict(id=i + 1, name=n) for i, n in enumerate(VID_CLASSES)])
     with open(path, "w") as fh:

@@ -347,11 +347,14 @@ def run_tracktor_video(video, config: TracktorMethodConfig, context) -> VideoRes
 
 
 # ---- video object detection ---------------------------------------------------------------------------------------
-def load_dff(path: Path, settings, device: str = "cpu"):
-    from trackbench.runners.models.dff.checkpoint import load_dff as build
-
-    model = _cached("dff", path, device, lambda p: build(p, settings))
-    model.settings = settings  # the same weights under other test settings (--set) need no reload
+def load_vid_model(kind: str, path: Path, settings, device: str = "cpu"):
+    """DFF's or FGFA's model for ``path`` (kept per process); ``settings`` applied without a reload."""
+    if kind == "dff":
+        from trackbench.runners.models.dff.checkpoint import load_dff as build
+    else:
+        from trackbench.runners.models.fgfa.checkpoint import load_fgfa as build
+    model = _cached(kind, path, device, lambda p: build(p, settings))
+    model.settings = settings
     model.motion.img_scale_factor = settings.flow_img_scale_factor
     model.motion.flow_scale_factor = settings.flow_scale_factor
     return model
@@ -374,7 +377,7 @@ def run_dff_video(video, config, context) -> VideoResult:
         raise TrackbenchError("dff writes detections as its results: --cache-only does not apply")
     if context.checkpoint is None:
         raise TrackbenchError("dff needs --checkpoint (an MMTracking DFF ImageNet VID .pth)")
-    model = load_dff(context.checkpoint, config.settings(), context.device)
+    model = load_vid_model("dff", context.checkpoint, config.settings(), context.device)
     preprocess = vid_preprocess(config.long_side, config.short_side)
     state = DffVideo(model, preprocess.mean, preprocess.std)
     batches = frame_batches(FrameFiles(video_frame_paths(video), preprocess), config.batch_size,
@@ -387,6 +390,48 @@ def run_dff_video(video, config, context) -> VideoResult:
                     step = state.step(prepared.image[None].to(context.device, non_blocking=True), index,
                                       prepared.img_shape, prepared.scale_factor)
                 yield index, step
+
+    rows = [vid_detection_rows(video.frame_numbers[i], s.dets, s.labels)
+            for i, s in with_progress(frames(), context.on_frames, PROGRESS_EVERY)]
+    return VideoResult(np.concatenate(rows) if rows else np.zeros((0, 8)), {"amp": config.amp} if config.amp else {})
+
+
+def run_fgfa_video(video, config, context) -> VideoResult:
+    """The launcher's ``run_video`` for ``fgfa``: frames in order, each step given the frames that enter the
+    window (up to ``num_right_ref_imgs`` ahead, clamped to the last), read ahead of the current frame."""
+    from trackbench.runners.models.common.preprocess import vid_preprocess
+    from trackbench.runners.models.fgfa.model import FgfaVideo
+
+    if config.cache_only:
+        raise TrackbenchError("fgfa writes detections as its results: --cache-only does not apply")
+    if context.checkpoint is None:
+        raise TrackbenchError("fgfa needs --checkpoint (an MMTracking FGFA ImageNet VID .pth)")
+    settings = config.settings()
+    model = load_vid_model("fgfa", context.checkpoint, settings, context.device)
+    preprocess = vid_preprocess(config.long_side, config.short_side)
+    paths = video_frame_paths(video)
+    source = (item for batch in frame_batches(FrameFiles(paths, preprocess), config.batch_size,
+                                              config.loader_workers) for item in batch)
+    loaded: dict[int, PreparedFrame] = {}
+
+    def frame(i: int) -> PreparedFrame:
+        while i not in loaded:
+            index, prepared = next(source)
+            loaded[index] = prepared
+        return loaded[i]
+
+    state = FgfaVideo(model, preprocess.mean, preprocess.std)
+
+    def frames():
+        for k in range(len(paths)):
+            current = frame(k)
+            refs = [frame(i).image[None].to(context.device)
+                    for i in FgfaVideo.new_reference_ids(k, len(paths), settings)]
+            with autocast(context.device, config.amp):
+                step = state.step(current.image[None].to(context.device), k, current.img_shape,
+                                  current.scale_factor, refs)
+            loaded.pop(k)
+            yield k, step
 
     rows = [vid_detection_rows(video.frame_numbers[i], s.dets, s.labels)
             for i, s in with_progress(frames(), context.on_frames, PROGRESS_EVERY)]

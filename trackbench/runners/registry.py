@@ -30,6 +30,7 @@ from trackbench.errors import unknown_name
 from trackbench.runners.neural_config import (
     DetectorReIDMethodConfig,
     DffMethodConfig,
+    FgfaMethodConfig,
     HncdMethodConfig,
     MemotrMethodConfig,
     QDTrackMethodConfig,
@@ -132,6 +133,11 @@ METHODS: dict[str, MethodSpec] = {
         "(MMTracking MOT17 weights; --set reid_checkpoint=PATH) into a detection cache (--cache-only)",
         config_class=DetectorReIDMethodConfig, run_video=neural_method("run_detector_reid_video"),
         needs_detections=False, needs_checkpoint=True),
+    "fgfa": MethodSpec(
+        name="fgfa", summary="VID: FGFA (Zhu et al. ICCV 2017), R50/R101-DC5 Faster R-CNN, a [-15, 15] window of "
+        "flow-warped features aggregated by cosine similarity, MMTracking ImageNet VID checkpoints; GPU optional",
+        config_class=FgfaMethodConfig, run_video=neural_method("run_fgfa_video"), needs_detections=False,
+        needs_checkpoint=True, task="vid"),
     "hncd": MethodSpec(
         name="hncd", summary="HNCD-MOTR (MeMOTR's network with detector proposals as extra queries), the authors' "
         "checkpoints; --detections gives the proposals; GPU optional", config_class=HncdMethodConfig,

@@ -90,10 +90,12 @@ RECIPES: dict[str, tuple[Rule, ...]] = {
     # DFF R50-DC5, ImageNet-normalised input: scores that stay under 1 (no ties) over a few classes; FlowNet's
     # defaults give flows of about 12 px (0.8 feature cells at stride 16), up to 60 px, at short side 128
     "dff": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3), Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
+    # FGFA: DFF's detector and flow; the embedding conv at its default (cosine weights vary over the window)
+    "fgfa": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3), Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
 }
 
 # (seed, recipe) of each checkpoint the fixtures were made with
-SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3, "dff": 4}
+SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3, "dff": 4, "fgfa": 5}
 
 
 def official_layout(name: str) -> dict[str, tuple[int, ...]]:
@@ -113,15 +115,18 @@ def official_layout(name: str) -> dict[str, tuple[int, ...]]:
         with torch.device("meta"):
             model = SiamRpnPlusPlus()
         return {k: tuple(v.shape) for k, v in export_siamrpn_state_dict(model).items()}
-    if name == "dff":
+    if name in ("dff", "fgfa"):
         from trackbench.runners.models.dff.checkpoint import export_dff_state
         from trackbench.runners.models.dff.model import DffModel
+        from trackbench.runners.models.fgfa.checkpoint import export_fgfa_state
+        from trackbench.runners.models.fgfa.model import FgfaModel
 
+        build, export = {"dff": (DffModel, export_dff_state), "fgfa": (FgfaModel, export_fgfa_state)}[name]
         with torch.device("meta"):
-            model = DffModel()
-        return {k: tuple(v.shape) for k, v in export_dff_state(model).items()}
+            model = build()
+        return {k: tuple(v.shape) for k, v in export(model).items()}
     if name not in builders:
-        raise unknown_name("seeded weight layout", name, {**builders, "siamrpn": None, "dff": None})
+        raise unknown_name("seeded weight layout", name, {**builders, "siamrpn": None, "dff": None, "fgfa": None})
     with torch.device("meta"):  # shapes only: no memory, no initialisation time
         model = builders[name]()
     shapes = {k: tuple(v.shape) for k, v in export_state_dict(model, name).items()}
