@@ -3,7 +3,9 @@ the same frames, the same seeded weights (trackbench.runners.models.seeded) and 
 published test size (``img_scale=(1000, 600)``: OTB Basketball's 576x432 frames become 800x600).
 
 Ours: preprocess (OpenCV decode, resize, normalise, pad 16) + the model's step per frame, frames in order from
-the video's start (DFF: one key frame in ``key_frame_interval`` = 10, so ``--frames 10`` is one key period).
+the video's start (DFF: one key frame in ``key_frame_interval`` = 10, so ``--frames 10`` is one key period;
+FGFA: frame 0 fills its 31-frame window, every later frame adds one, so a few frames after the first are the
+steady state).
 The official: tools/oracles/mmtrack014_vid.py in the oracle environment (tools/oracles/build_env.sh mmtrack014),
 which times its test pipeline and ``model(return_loss=False, rescale=True)`` per frame, one process after ours.
 
@@ -27,20 +29,38 @@ REPO = Path(__file__).resolve().parents[1]
 FRAMES = REPO.parent / "shared" / "realdata" / "otb" / "OTB100" / "Basketball" / "img"
 
 
-def time_ours(method: str, checkpoint: Path, paths: list[Path], short_side: int) -> float:
+def time_ours(method: str, checkpoint: Path, paths: list[Path], short_side: int, video_frames: int) -> float:
+    """Seconds for preprocess + model over ``paths`` in order (FGFA also reads its window's frames ahead, from
+    the first ``video_frames`` frames of the folder)."""
     from trackbench.runners.models.common.preprocess import preprocess_bgr, vid_preprocess
-    from trackbench.runners.models.dff.checkpoint import load_dff
-    from trackbench.runners.models.dff.model import DffVideo
 
-    if method != "dff":
-        raise SystemExit(f"no runner for {method!r} yet")
-    model = load_dff(checkpoint)
     pre = vid_preprocess(1000, short_side)
-    video = DffVideo(model, pre.mean, pre.std)
     start = time.perf_counter()
-    for frame_id, path in enumerate(paths):
-        prepared = preprocess_bgr(cv2.imread(str(path), cv2.IMREAD_COLOR), pre)
-        video.step(prepared.image[None], frame_id, prepared.img_shape, prepared.scale_factor)
+    if method == "dff":
+        from trackbench.runners.models.dff.checkpoint import load_dff
+        from trackbench.runners.models.dff.model import DffVideo
+
+        video = DffVideo(load_dff(checkpoint), pre.mean, pre.std)
+        start = time.perf_counter()
+        for frame_id, path in enumerate(paths):
+            prepared = preprocess_bgr(cv2.imread(str(path), cv2.IMREAD_COLOR), pre)
+            video.step(prepared.image[None], frame_id, prepared.img_shape, prepared.scale_factor)
+        return time.perf_counter() - start
+    from trackbench.runners.models.fgfa.checkpoint import load_fgfa
+    from trackbench.runners.models.fgfa.model import FgfaVideo
+
+    model = load_fgfa(checkpoint)
+    video = FgfaVideo(model, pre.mean, pre.std)
+    folder = sorted(paths[0].parent.glob("*.jpg"))[:video_frames]
+    loaded = {}
+    start = time.perf_counter()
+    for frame_id in range(len(paths)):
+        for i in [frame_id, *FgfaVideo.new_reference_ids(frame_id, video_frames, model.settings)]:
+            if i not in loaded:
+                loaded[i] = preprocess_bgr(cv2.imread(str(folder[i]), cv2.IMREAD_COLOR), pre)
+        refs = [loaded[i].image[None] for i in FgfaVideo.new_reference_ids(frame_id, video_frames, model.settings)]
+        current = loaded.pop(frame_id)
+        video.step(current.image[None], frame_id, current.img_shape, current.scale_factor, refs)
     return time.perf_counter() - start
 
 
@@ -48,14 +68,15 @@ def time_official(args, checkpoint: Path, folder: Path) -> float:
     out = subprocess.run([args.oracle_python, str(REPO / "tools" / "oracles" / "mmtrack014_vid.py"), "--configs",
                           args.configs, "--method", args.method, "--checkpoint", str(checkpoint), "--frames-dir",
                           str(args.frames_dir), "--frames", str(args.frames), "--short-side", str(args.short_side),
-                          "--record-frames", "", "--out", str(folder / "official.npz")],
+                          "--video-frames", str(args.video_frames), "--record-frames", "", "--out", str(folder / "official.npz")],
                          check=True, capture_output=True, text=True).stdout
     return float(out.strip().splitlines()[-1].split()[1])
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--method", default="dff", choices=["dff"])
+    ap.add_argument("--method", default="dff", choices=["dff", "fgfa"])
+    ap.add_argument("--video-frames", type=int, default=725, help="the video's length (FGFA's window reads ahead)")
     ap.add_argument("--frames", type=int, default=10)
     ap.add_argument("--short-side", type=int, default=600)
     ap.add_argument("--frames-dir", type=Path, default=FRAMES)
@@ -70,7 +91,7 @@ def main() -> None:
         raise SystemExit(f"{args.frames_dir}: only {len(paths)} frames")
     with tempfile.TemporaryDirectory() as tmp:
         checkpoint = save_seeded_checkpoint(Path(tmp) / f"{args.method}.pth", args.method)
-        ours = time_ours(args.method, checkpoint, paths, args.short_side)
+        ours = time_ours(args.method, checkpoint, paths, args.short_side, args.video_frames)
         print(f"{args.method} ours: {len(paths)} frames in {ours:.2f} s, {len(paths) / ours:.3f} frames/s")
         if args.oracle_python:
             theirs = time_official(args, checkpoint, Path(tmp))

@@ -33,7 +33,8 @@ import numpy as np
 import torch
 
 CONFIGS = {"dff": "vid/dff/dff_faster_rcnn_r50_dc5_1x_imagenetvid.py",
-           "fgfa": "vid/fgfa/fgfa_faster_rcnn_r50_dc5_1x_imagenetvid.py"}
+           "fgfa": "vid/fgfa/fgfa_faster_rcnn_r50_dc5_1x_imagenetvid.py",
+           "selsa": "vid/selsa/selsa_faster_rcnn_r50_dc5_1x_imagenetvid.py"}
 VID_CLASSES = ("airplane", "antelope", "bear", "bicycle", "bird", "bus", "car", "cattle", "dog", "domestic_cat",
                "elephant", "fox", "giant_panda", "hamster", "horse", "lion", "lizard", "monkey", "motorcycle",
                "rabbit", "red_panda", "sheep", "snake", "squirrel", "tiger", "train", "turtle", "watercraft",
@@ -107,8 +108,9 @@ def main() -> None:
 
     def extract_feats(*a, **kw):
         out = original_feats(*a, **kw)
-        if current[0] in keep:
-            rec[f"f{current[0]}/feats"] = out[0].numpy().copy()
+        if current[0] in keep:  # SELSA returns (x, img_metas, ref_x, ref_img_metas): its x
+            first = out[0][0] if isinstance(out[0], (list, tuple)) else out[0]
+            rec[f"f{current[0]}/feats"] = first.numpy().copy()
         return out
 
     model.extract_feats = extract_feats

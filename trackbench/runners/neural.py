@@ -348,15 +348,21 @@ def run_tracktor_video(video, config: TracktorMethodConfig, context) -> VideoRes
 
 # ---- video object detection ---------------------------------------------------------------------------------------
 def load_vid_model(kind: str, path: Path, settings, device: str = "cpu"):
-    """DFF's or FGFA's model for ``path`` (kept per process); ``settings`` applied without a reload."""
+    """DFF's, FGFA's or SELSA's model for ``path`` (kept per process); ``settings`` applied without a reload."""
     if kind == "dff":
         from trackbench.runners.models.dff.checkpoint import load_dff as build
-    else:
+    elif kind == "fgfa":
         from trackbench.runners.models.fgfa.checkpoint import load_fgfa as build
+    else:
+        from trackbench.runners.models.selsa.checkpoint import load_selsa as build
     model = _cached(kind, path, device, lambda p: build(p, settings))
     model.settings = settings
-    model.motion.img_scale_factor = settings.flow_img_scale_factor
-    model.motion.flow_scale_factor = settings.flow_scale_factor
+    if hasattr(model, "motion"):
+        model.motion.img_scale_factor = settings.flow_img_scale_factor
+        model.motion.flow_scale_factor = settings.flow_scale_factor
+    else:
+        for aggregator in model.detector.roi_head.bbox_head.aggregator:
+            aggregator.num_attention_blocks = settings.num_attention_blocks
     return model
 
 
@@ -432,6 +438,36 @@ def run_fgfa_video(video, config, context) -> VideoResult:
                                   current.scale_factor, refs)
             loaded.pop(k)
             yield k, step
+
+    rows = [vid_detection_rows(video.frame_numbers[i], s.dets, s.labels)
+            for i, s in with_progress(frames(), context.on_frames, PROGRESS_EVERY)]
+    return VideoResult(np.concatenate(rows) if rows else np.zeros((0, 8)), {"amp": config.amp} if config.amp else {})
+
+
+def run_selsa_video(video, config, context) -> VideoResult:
+    """The launcher's ``run_video`` for ``selsa``: the references (spread over the whole video) read first, then
+    the frames in order."""
+    from trackbench.runners.models.common.preprocess import vid_preprocess
+    from trackbench.runners.models.selsa.model import SelsaVideo, reference_ids
+
+    if config.cache_only:
+        raise TrackbenchError("selsa writes detections as its results: --cache-only does not apply")
+    if context.checkpoint is None:
+        raise TrackbenchError("selsa needs --checkpoint (an MMTracking SELSA ImageNet VID .pth)")
+    model = load_vid_model("selsa", context.checkpoint, config.settings(), context.device)
+    preprocess = vid_preprocess(config.long_side, config.short_side)
+    paths = video_frame_paths(video)
+    refs = FrameFiles([paths[i] for i in reference_ids(len(paths), config.num_ref_imgs)], preprocess)
+    ref_images = torch.cat([refs[i][1].image[None] for i in range(len(refs))]).to(context.device)
+    state = SelsaVideo(model)
+
+    def frames():
+        for batch in frame_batches(FrameFiles(paths, preprocess), config.batch_size, config.loader_workers):
+            for index, prepared in batch:
+                with autocast(context.device, config.amp):
+                    step = state.step(prepared.image[None].to(context.device), index, prepared.img_shape,
+                                      prepared.scale_factor, ref_images if index == 0 else None)
+                yield index, step
 
     rows = [vid_detection_rows(video.frame_numbers[i], s.dets, s.labels)
             for i, s in with_progress(frames(), context.on_frames, PROGRESS_EVERY)]

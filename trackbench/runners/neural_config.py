@@ -12,6 +12,7 @@ from pathlib import Path
 from trackbench.errors import TrackbenchError
 from trackbench.runners.models.dff.config import DffSettings
 from trackbench.runners.models.fgfa.config import FgfaSettings
+from trackbench.runners.models.selsa.config import SelsaSettings
 from trackbench.runners.models.memotr.config import MemotrTrackerConfig
 from trackbench.runners.models.tracktor.config import TracktorTrackerConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTrackerConfig
@@ -106,6 +107,17 @@ class FgfaMethodConfig(NeuralRunOptions, FgfaSettings):
         return FgfaSettings(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
 
 
+@dataclass(frozen=True)
+class SelsaMethodConfig(NeuralRunOptions, SelsaSettings):
+    """``trackbench run selsa``: MMTracking's SELSA checkpoint (``--checkpoint``), the published test settings
+    (inherited from :class:`SelsaSettings`) and the run options (``scale`` is not used: ``long_side`` /
+    ``short_side``). Whole videos: the references are spread over all of it."""
+
+    def settings(self) -> SelsaSettings:
+        names = {f.name for f in dataclasses.fields(SelsaSettings)}
+        return SelsaSettings(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
+
+
 def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_only: bool) -> list[str]:
     """``--amp`` / ``--cache-only`` as ``--set`` overrides (they enter the config and its hash)."""
     extra = (["amp=true"] if amp else []) + (
@@ -114,7 +126,7 @@ def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_
     fields = {f.name for f in dataclasses.fields(config_class)}
     if (amp and "amp" not in fields) or (cache_only and "cache_only" not in fields):
         raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: dff, faster_rcnn_reid, "
-                              f"fgfa, hncd, memotr, qdtrack, siamrpn, tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), "
+                              f"fgfa, hncd, memotr, qdtrack, selsa, siamrpn, tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), "
                               f"not to {method!r}")
     if getattr(config_class, "requires_cache_only", False) and not cache_only:
         raise TrackbenchError(f"{method} only fills a detection cache: pass --cache-only")

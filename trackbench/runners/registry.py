@@ -34,6 +34,7 @@ from trackbench.runners.neural_config import (
     HncdMethodConfig,
     MemotrMethodConfig,
     QDTrackMethodConfig,
+    SelsaMethodConfig,
     TracktorMethodConfig,
 )
 from trackbench.runners.launcher.replay import VideoResult, replay
@@ -155,6 +156,11 @@ METHODS: dict[str, MethodSpec] = {
         name="qdtrack", summary="QDTrack (Pang et al. CVPR 2021), MMTracking checkpoints; GPU optional",
         config_class=QDTrackMethodConfig, run_video=neural_method("run_qdtrack_video"), needs_detections=False,
         needs_checkpoint=True),
+    "selsa": MethodSpec(
+        name="selsa", summary="VID: SELSA (Wu et al. ICCV 2019), R50/R101-DC5 Faster R-CNN whose box head attends to "
+        "the RoIs of 14 frames spread over the video, MMTracking ImageNet VID checkpoints; GPU optional",
+        config_class=SelsaMethodConfig, run_video=neural_method("run_selsa_video"), needs_detections=False,
+        needs_checkpoint=True, task="vid"),
     "siamrpn": MethodSpec(
         name="siamrpn", summary="SOT: SiamRPN++ R50 (Li et al. CVPR 2019), MMTracking checkpoints; --protocol "
         "ope|vot, --set benchmark=lasot|trackingnet|uav123|otb100|vot2018; GPU optional",

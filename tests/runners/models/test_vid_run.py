@@ -30,6 +30,8 @@ from trackbench.runners.models.dff.model import DffModel, DffVideo  # noqa: E402
 from trackbench.runners.models.fgfa.checkpoint import export_fgfa_state, load_fgfa  # noqa: E402
 from trackbench.runners.models.fgfa.config import FgfaSettings  # noqa: E402
 from trackbench.runners.models.fgfa.model import FgfaModel, FgfaVideo  # noqa: E402
+from trackbench.runners.models.selsa.checkpoint import export_selsa_state, load_selsa  # noqa: E402
+from trackbench.runners.models.selsa.model import SelsaModel, SelsaVideo, reference_ids  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TINY = FasterRCNNDC5Config(base_channels=8, neck_channels=16, fc_channels=32)
@@ -55,14 +57,17 @@ def _tiny_vid(root: Path) -> dict[str, Path]:
     ann.write_text(json.dumps({"videos": videos, "images": images, "annotations": annotations,
                                "categories": categories}))
     torch.manual_seed(0)
-    paths = {"ann": ann, "imgs": root / "imgs", "dff": root / "dff.pth", "fgfa": root / "fgfa.pth"}
+    paths = {"ann": ann, "imgs": root / "imgs", "dff": root / "dff.pth", "fgfa": root / "fgfa.pth",
+             "selsa": root / "selsa.pth"}
+    torch.save({"meta": {}, "state_dict": export_selsa_state(SelsaModel(TINY))}, paths["selsa"])
     torch.save({"meta": {}, "state_dict": export_dff_state(DffModel(TINY))}, paths["dff"])
     torch.save({"meta": {}, "state_dict": export_fgfa_state(FgfaModel(TINY))}, paths["fgfa"])
     return paths
 
 
 SETTINGS = {"dff": ["--set", "key_frame_interval=3"],
-            "fgfa": ["--set", "num_left_ref_imgs=2", "--set", "num_right_ref_imgs=2"]}
+            "fgfa": ["--set", "num_left_ref_imgs=2", "--set", "num_right_ref_imgs=2"],
+            "selsa": ["--set", "num_ref_imgs=3"]}
 
 
 def _direct_steps(method: str, checkpoint: Path, folder: Path, pre):
@@ -75,6 +80,14 @@ def _direct_steps(method: str, checkpoint: Path, folder: Path, pre):
             assert (step.flow is None) == (f % 3 == 0)
             yield step
         return
+    if method == "selsa":
+        model = load_selsa(checkpoint)
+        video = SelsaVideo(model)
+        assert reference_ids(4, 3) == [0, 2, 3]  # round(1.5) = 2: Python's half to even, as the sampler's
+        refs = torch.cat([images[i].image[None] for i in reference_ids(4, 3)])
+        for f, p in enumerate(images):
+            yield video.step(p.image[None], f, p.img_shape, p.scale_factor, refs if f == 0 else None)
+        return
     settings = FgfaSettings(num_left_ref_imgs=2, num_right_ref_imgs=2)
     video = FgfaVideo(load_fgfa(checkpoint, settings), pre.mean, pre.std)
     for f, p in enumerate(images):
@@ -84,7 +97,7 @@ def _direct_steps(method: str, checkpoint: Path, folder: Path, pre):
         yield step
 
 
-@pytest.mark.parametrize("method", ["dff", "fgfa"])
+@pytest.mark.parametrize("method", ["dff", "fgfa", "selsa"])
 def test_run_writes_scored_vid_results(method, tmp_path, capsys):
     tiny = _tiny_vid(tmp_path)
     out = tmp_path / "run"
@@ -106,16 +119,17 @@ def test_run_writes_scored_vid_results(method, tmp_path, capsys):
             assert all(r["video_id"] == v + 1 for r in mine)
 
 
-@pytest.mark.parametrize("method", ["dff", "fgfa"])
+@pytest.mark.parametrize("method", ["dff", "fgfa", "selsa"])
 def test_checkpoint_loads_strictly(method, tmp_path):
     torch.manual_seed(0)
     model_class, export, load = {"dff": (DffModel, export_dff_state, load_dff),
-                                 "fgfa": (FgfaModel, export_fgfa_state, load_fgfa)}[method]
+                                 "fgfa": (FgfaModel, export_fgfa_state, load_fgfa),
+                                 "selsa": (SelsaModel, export_selsa_state, load_selsa)}[method]
     state = export(model_class(TINY))
     state["motion.extra.weight"] = torch.zeros(1)
     path = tmp_path / "bad.pth"
     torch.save({"state_dict": state}, path)
-    with pytest.raises(InputFileError, match="not in the model.*motion.extra.weight"):
+    with pytest.raises(InputFileError, match="(no mapping|not in the model).*motion.extra.weight"):
         load(path)
     del state["motion.extra.weight"], state["detector.neck.convs.0.conv.bias"]
     torch.save({"state_dict": state}, path)
@@ -148,3 +162,15 @@ def test_fgfa_defaults_equal_the_recorded_settings():
     assert [-config.num_left_ref_imgs, config.num_right_ref_imgs] == h["test_frame_range"]
     assert config.num_left_ref_imgs + config.num_right_ref_imgs == h["test_num_ref_imgs"]
     assert h["test_ref_stride"] == 1  # the only stride the runner implements
+
+
+def test_selsa_defaults_equal_the_recorded_settings():
+    from trackbench.baselines import load_baseline
+    from trackbench.runners.neural_config import SelsaMethodConfig
+
+    h = load_baseline(Path(__file__).resolve().parents[3] / "baselines" / "selsa.toml").hyperparameters
+    config = SelsaMethodConfig()
+    for key in ("num_attention_blocks", "long_side", "short_side"):
+        assert getattr(config, key) == h[key], key
+    assert config.num_ref_imgs == h["test_num_ref_imgs"] == h["test_frame_range"][1] - h["test_frame_range"][0]
+    assert h["test_ref_method"] == "test_with_adaptive_stride"

@@ -92,10 +92,24 @@ RECIPES: dict[str, tuple[Rule, ...]] = {
     "dff": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3), Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
     # FGFA: DFF's detector and flow; the embedding conv at its default (cosine weights vary over the window)
     "fgfa": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3), Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
+    # SELSA: the same detector; attention weights at their defaults
+    "selsa": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3), Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
 }
 
 # (seed, recipe) of each checkpoint the fixtures were made with
-SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3, "dff": 4, "fgfa": 5}
+SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3, "dff": 4, "fgfa": 5, "selsa": 6}
+
+
+def _vid_layout(method: str):
+    """(model class, export function) of a video object detector, imported when asked for."""
+    import importlib
+
+    model = importlib.import_module(f"trackbench.runners.models.{method}.model")
+    checkpoint = importlib.import_module(f"trackbench.runners.models.{method}.checkpoint")
+    return getattr(model, f"{method.capitalize()}Model"), getattr(checkpoint, f"export_{method}_state")
+
+
+VID_LAYOUTS = {m: (lambda m=m: _vid_layout(m)) for m in ("dff", "fgfa", "selsa")}
 
 
 def official_layout(name: str) -> dict[str, tuple[int, ...]]:
@@ -115,18 +129,13 @@ def official_layout(name: str) -> dict[str, tuple[int, ...]]:
         with torch.device("meta"):
             model = SiamRpnPlusPlus()
         return {k: tuple(v.shape) for k, v in export_siamrpn_state_dict(model).items()}
-    if name in ("dff", "fgfa"):
-        from trackbench.runners.models.dff.checkpoint import export_dff_state
-        from trackbench.runners.models.dff.model import DffModel
-        from trackbench.runners.models.fgfa.checkpoint import export_fgfa_state
-        from trackbench.runners.models.fgfa.model import FgfaModel
-
-        build, export = {"dff": (DffModel, export_dff_state), "fgfa": (FgfaModel, export_fgfa_state)}[name]
+    if name in VID_LAYOUTS:
+        build, export = VID_LAYOUTS[name]()
         with torch.device("meta"):
             model = build()
         return {k: tuple(v.shape) for k, v in export(model).items()}
     if name not in builders:
-        raise unknown_name("seeded weight layout", name, {**builders, "siamrpn": None, "dff": None, "fgfa": None})
+        raise unknown_name("seeded weight layout", name, {**builders, "siamrpn": None, **VID_LAYOUTS})
     with torch.device("meta"):  # shapes only: no memory, no initialisation time
         model = builders[name]()
     shapes = {k: tuple(v.shape) for k, v in export_state_dict(model, name).items()}

@@ -146,7 +146,6 @@ class StandardRoIHead(nn.Module):
         """Per image (boxes (K, 4*C), probs (K, C+1)) for the given proposals, before any threshold or NMS
         (mmdet's ``simple_test_bboxes`` with ``rcnn_test_cfg=None``); boxes divided by ``scale_factors``
         (w, h, w, h) when given, i.e. in original-image coordinates."""
-        cfg = self.test_cfg
         counts = [p.shape[0] for p in proposals]
         if sum(counts) == 0:
             empty = feats[0].new_zeros((0, 4 * self.bbox_head.num_classes))
@@ -154,6 +153,15 @@ class StandardRoIHead(nn.Module):
         rois = boxes_to_rois(proposals)
         roi_feats = self.bbox_roi_extractor(feats[: self.bbox_roi_extractor.num_inputs], rois)
         cls_score, bbox_pred = self.bbox_head(roi_feats)
+        return self.decode(cls_score, bbox_pred, rois, counts, img_shapes, scale_factors)
+
+    def decode(self, cls_score: torch.Tensor, bbox_pred: torch.Tensor, rois: torch.Tensor, counts: Sequence[int],
+               img_shapes: Sequence[tuple[int, int]], scale_factors: Sequence[Sequence[float]] | None = None,
+               ) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The box head's outputs for ``rois`` (``counts`` per image) → per image (boxes (K, 4*C), probs
+        (K, C+1)): softmax, decode with the coder's stds, clip, divide by ``scale_factors`` (mmdet's
+        ``get_bboxes`` before the NMS); heads that aggregate other frames (SELSA) call it directly."""
+        cfg = self.test_cfg
         results = []
         for i, (score, pred, roi) in enumerate(
             zip(cls_score.split(counts), bbox_pred.split(counts), rois.split(counts), strict=True)
