@@ -34,7 +34,8 @@ import torch
 
 CONFIGS = {"dff": "vid/dff/dff_faster_rcnn_r50_dc5_1x_imagenetvid.py",
            "fgfa": "vid/fgfa/fgfa_faster_rcnn_r50_dc5_1x_imagenetvid.py",
-           "selsa": "vid/selsa/selsa_faster_rcnn_r50_dc5_1x_imagenetvid.py"}
+           "selsa": "vid/selsa/selsa_faster_rcnn_r50_dc5_1x_imagenetvid.py",
+           "temporal_roi_align": "vid/temporal_roi_align/selsa_troialign_faster_rcnn_r50_dc5_7e_imagenetvid.py"}
 VID_CLASSES = ("airplane", "antelope", "bear", "bicycle", "bird", "bus", "car", "cattle", "dog", "domestic_cat",
                "elephant", "fox", "giant_panda", "hamster", "horse", "lion", "lizard", "monkey", "motorcycle",
                "rabbit", "red_panda", "sheep", "snake", "squirrel", "tiger", "train", "turtle", "watercraft",

@@ -13,6 +13,7 @@ from trackbench.errors import TrackbenchError
 from trackbench.runners.models.dff.config import DffSettings
 from trackbench.runners.models.fgfa.config import FgfaSettings
 from trackbench.runners.models.selsa.config import SelsaSettings
+from trackbench.runners.models.temporal_roi_align.config import TemporalRoiAlignSettings
 from trackbench.runners.models.memotr.config import MemotrTrackerConfig
 from trackbench.runners.models.tracktor.config import TracktorTrackerConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTrackerConfig
@@ -118,6 +119,17 @@ class SelsaMethodConfig(NeuralRunOptions, SelsaSettings):
         return SelsaSettings(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
 
 
+@dataclass(frozen=True)
+class TemporalRoiAlignMethodConfig(NeuralRunOptions, TemporalRoiAlignSettings):
+    """``trackbench run temporal_roi_align``: MMTracking's SELSA + Temporal RoI Align checkpoint
+    (``--checkpoint``), the published test settings (inherited from :class:`TemporalRoiAlignSettings`) and the
+    run options (``scale`` is not used: ``long_side`` / ``short_side``)."""
+
+    def settings(self) -> TemporalRoiAlignSettings:
+        names = {f.name for f in dataclasses.fields(TemporalRoiAlignSettings)}
+        return TemporalRoiAlignSettings(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
+
+
 def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_only: bool) -> list[str]:
     """``--amp`` / ``--cache-only`` as ``--set`` overrides (they enter the config and its hash)."""
     extra = (["amp=true"] if amp else []) + (
@@ -126,8 +138,8 @@ def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_
     fields = {f.name for f in dataclasses.fields(config_class)}
     if (amp and "amp" not in fields) or (cache_only and "cache_only" not in fields):
         raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: dff, faster_rcnn_reid, "
-                              f"fgfa, hncd, memotr, qdtrack, selsa, siamrpn, tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), "
-                              f"not to {method!r}")
+                              f"fgfa, hncd, memotr, qdtrack, selsa, siamrpn, temporal_roi_align, tracktor; "
+                              f"--cache-only: faster_rcnn_reid, qdtrack, tracktor), not to {method!r}")
     if getattr(config_class, "requires_cache_only", False) and not cache_only:
         raise TrackbenchError(f"{method} only fills a detection cache: pass --cache-only")
     return extra

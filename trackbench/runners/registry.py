@@ -35,6 +35,7 @@ from trackbench.runners.neural_config import (
     MemotrMethodConfig,
     QDTrackMethodConfig,
     SelsaMethodConfig,
+    TemporalRoiAlignMethodConfig,
     TracktorMethodConfig,
 )
 from trackbench.runners.launcher.replay import VideoResult, replay
@@ -94,13 +95,14 @@ def association_method(name: str, summary: str, tracker_class, config_class, nee
                       needs_detections=True, needs_embeddings=needs_embeddings)
 
 
-def neural_method(function: str) -> Callable[[Any, Any, RunContext], VideoResult]:
-    """``run_video`` of a neural method: torch and the models are imported only when a video runs."""
+def neural_method(function: str, module: str = "neural") -> Callable[[Any, Any, RunContext], VideoResult]:
+    """``run_video`` of a neural method (``trackbench.runners.<module>.<function>``): torch and the models are
+    imported only when a video runs."""
 
     def run_video(video, config, context: RunContext) -> VideoResult:
-        from trackbench.runners import neural
+        import importlib
 
-        return getattr(neural, function)(video, config, context)
+        return getattr(importlib.import_module(f"trackbench.runners.{module}"), function)(video, config, context)
 
     return run_video
 
@@ -122,7 +124,7 @@ METHODS: dict[str, MethodSpec] = {
     "dff": MethodSpec(
         name="dff", summary="VID: DFF (Zhu et al. CVPR 2017), R50/R101-DC5 Faster R-CNN on key frames every 10, "
         "FlowNetSimple-warped features between, MMTracking ImageNet VID checkpoints; GPU optional",
-        config_class=DffMethodConfig, run_video=neural_method("run_dff_video"), needs_detections=False,
+        config_class=DffMethodConfig, run_video=neural_method("run_dff_video", "neural_vid"), needs_detections=False,
         needs_checkpoint=True, task="vid"),
     "dmtrack": MethodSpec(
         name="dmtrack", summary="SOT: DMTrack-GlobalSearch (Zhang et al. CVPR 2021), DLA-34 + FPN + dynamic-filter "
@@ -137,7 +139,7 @@ METHODS: dict[str, MethodSpec] = {
     "fgfa": MethodSpec(
         name="fgfa", summary="VID: FGFA (Zhu et al. ICCV 2017), R50/R101-DC5 Faster R-CNN, a [-15, 15] window of "
         "flow-warped features aggregated by cosine similarity, MMTracking ImageNet VID checkpoints; GPU optional",
-        config_class=FgfaMethodConfig, run_video=neural_method("run_fgfa_video"), needs_detections=False,
+        config_class=FgfaMethodConfig, run_video=neural_method("run_fgfa_video", "neural_vid"), needs_detections=False,
         needs_checkpoint=True, task="vid"),
     "hncd": MethodSpec(
         name="hncd", summary="HNCD-MOTR (MeMOTR's network with detector proposals as extra queries), the authors' "
@@ -159,8 +161,8 @@ METHODS: dict[str, MethodSpec] = {
     "selsa": MethodSpec(
         name="selsa", summary="VID: SELSA (Wu et al. ICCV 2019), R50/R101-DC5 Faster R-CNN whose box head attends to "
         "the RoIs of 14 frames spread over the video, MMTracking ImageNet VID checkpoints; GPU optional",
-        config_class=SelsaMethodConfig, run_video=neural_method("run_selsa_video"), needs_detections=False,
-        needs_checkpoint=True, task="vid"),
+        config_class=SelsaMethodConfig, run_video=neural_method("run_selsa_video", "neural_vid"),
+        needs_detections=False, needs_checkpoint=True, task="vid"),
     "siamrpn": MethodSpec(
         name="siamrpn", summary="SOT: SiamRPN++ R50 (Li et al. CVPR 2019), MMTracking checkpoints; --protocol "
         "ope|vot, --set benchmark=lasot|trackingnet|uav123|otb100|vot2018; GPU optional",
@@ -169,6 +171,12 @@ METHODS: dict[str, MethodSpec] = {
     "sort": association_method("sort", "SORT (Bewley et al. ICIP 2016)", SortTracker, SortConfig),
     "strongsort": association_method("strongsort", "StrongSORT (Du et al. TMM 2023) with ECC and GSI, cached "
                                      "embeddings", StrongSortTracker, StrongSortConfig, needs_embeddings=True),
+    "temporal_roi_align": MethodSpec(
+        name="temporal_roi_align", summary="VID: Temporal RoI Align (Gong et al. AAAI 2021) on SELSA: RoI features "
+        "completed by the references' most similar points and temporal attention, MMTracking ImageNet VID "
+        "checkpoints; GPU optional", config_class=TemporalRoiAlignMethodConfig,
+        run_video=neural_method("run_temporal_roi_align_video", "neural_vid"), needs_detections=False,
+        needs_checkpoint=True, task="vid"),
     "tracktor": MethodSpec(
         name="tracktor", summary="Tracktor (Bergmann et al. ICCV 2019): Faster R-CNN box regression + ReID + ECC, "
         "MMTracking MOT17 weights (--set reid_checkpoint=PATH; --set public_detections=true for the public "

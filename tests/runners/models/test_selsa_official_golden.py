@@ -3,8 +3,9 @@ tools/oracles/mmtrack014_vid.py through the official ImageNetVIDDataset and its 
 reference sampler): the same seeded R50-DC5 + SELSA box head weights, the first 18 frames of the real OTB
 Basketball clip as one video (no looping; the 14 references are frames round(i * 17 / 13)), short side 128
 (published: 600). Compared on frame 0 (1 of the 3 recorded, to stay under 20 s on 2 cores: a frame attends to about
-4,500 reference RoIs; the later frames only reuse the references' features): the detections (the same count, order and classes; boxes and scores within
-tolerance), which carry the RPN on the frame and on the 15 references and both SELSA aggregators."""
+4,500 reference RoIs; the later frames only reuse the references' features): the detections (the same count,
+order and classes; boxes and scores within tolerance), which carry the RPN on the frame and on the 15
+references and both SELSA aggregators."""
 
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ defaults are the settings recorded in baselines/."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -32,6 +33,11 @@ from trackbench.runners.models.fgfa.config import FgfaSettings  # noqa: E402
 from trackbench.runners.models.fgfa.model import FgfaModel, FgfaVideo  # noqa: E402
 from trackbench.runners.models.selsa.checkpoint import export_selsa_state, load_selsa  # noqa: E402
 from trackbench.runners.models.selsa.model import SelsaModel, SelsaVideo, reference_ids  # noqa: E402
+from trackbench.runners.models.temporal_roi_align.checkpoint import (  # noqa: E402
+    export_temporal_roi_align_state,
+    load_temporal_roi_align,
+)
+from trackbench.runners.models.temporal_roi_align.model import TemporalRoiAlignModel  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 TINY = FasterRCNNDC5Config(base_channels=8, neck_channels=16, fc_channels=32)
@@ -58,7 +64,9 @@ def _tiny_vid(root: Path) -> dict[str, Path]:
                                "categories": categories}))
     torch.manual_seed(0)
     paths = {"ann": ann, "imgs": root / "imgs", "dff": root / "dff.pth", "fgfa": root / "fgfa.pth",
-             "selsa": root / "selsa.pth"}
+             "selsa": root / "selsa.pth", "temporal_roi_align": root / "tra.pth"}
+    tra = TemporalRoiAlignModel(dataclasses.replace(TINY, num_shared_fcs=3))
+    torch.save({"meta": {}, "state_dict": export_temporal_roi_align_state(tra)}, paths["temporal_roi_align"])
     torch.save({"meta": {}, "state_dict": export_selsa_state(SelsaModel(TINY))}, paths["selsa"])
     torch.save({"meta": {}, "state_dict": export_dff_state(DffModel(TINY))}, paths["dff"])
     torch.save({"meta": {}, "state_dict": export_fgfa_state(FgfaModel(TINY))}, paths["fgfa"])
@@ -67,7 +75,7 @@ def _tiny_vid(root: Path) -> dict[str, Path]:
 
 SETTINGS = {"dff": ["--set", "key_frame_interval=3"],
             "fgfa": ["--set", "num_left_ref_imgs=2", "--set", "num_right_ref_imgs=2"],
-            "selsa": ["--set", "num_ref_imgs=3"]}
+            "selsa": ["--set", "num_ref_imgs=3"], "temporal_roi_align": ["--set", "num_ref_imgs=3"]}
 
 
 def _direct_steps(method: str, checkpoint: Path, folder: Path, pre):
@@ -80,8 +88,8 @@ def _direct_steps(method: str, checkpoint: Path, folder: Path, pre):
             assert (step.flow is None) == (f % 3 == 0)
             yield step
         return
-    if method == "selsa":
-        model = load_selsa(checkpoint)
+    if method in ("selsa", "temporal_roi_align"):
+        model = (load_selsa if method == "selsa" else load_temporal_roi_align)(checkpoint)
         video = SelsaVideo(model)
         assert reference_ids(4, 3) == [0, 2, 3]  # round(1.5) = 2: Python's half to even, as the sampler's
         refs = torch.cat([images[i].image[None] for i in reference_ids(4, 3)])
@@ -97,7 +105,7 @@ def _direct_steps(method: str, checkpoint: Path, folder: Path, pre):
         yield step
 
 
-@pytest.mark.parametrize("method", ["dff", "fgfa", "selsa"])
+@pytest.mark.parametrize("method", ["dff", "fgfa", "selsa", "temporal_roi_align"])
 def test_run_writes_scored_vid_results(method, tmp_path, capsys):
     tiny = _tiny_vid(tmp_path)
     out = tmp_path / "run"
@@ -119,13 +127,15 @@ def test_run_writes_scored_vid_results(method, tmp_path, capsys):
             assert all(r["video_id"] == v + 1 for r in mine)
 
 
-@pytest.mark.parametrize("method", ["dff", "fgfa", "selsa"])
+@pytest.mark.parametrize("method", ["dff", "fgfa", "selsa", "temporal_roi_align"])
 def test_checkpoint_loads_strictly(method, tmp_path):
     torch.manual_seed(0)
     model_class, export, load = {"dff": (DffModel, export_dff_state, load_dff),
                                  "fgfa": (FgfaModel, export_fgfa_state, load_fgfa),
-                                 "selsa": (SelsaModel, export_selsa_state, load_selsa)}[method]
-    state = export(model_class(TINY))
+                                 "selsa": (SelsaModel, export_selsa_state, load_selsa),
+                                 "temporal_roi_align": (TemporalRoiAlignModel, export_temporal_roi_align_state,
+                                                        load_temporal_roi_align)}[method]
+    state = export(model_class(dataclasses.replace(TINY, num_shared_fcs=3 if "roi" in method else 2)))
     state["motion.extra.weight"] = torch.zeros(1)
     path = tmp_path / "bad.pth"
     torch.save({"state_dict": state}, path)
@@ -174,3 +184,31 @@ def test_selsa_defaults_equal_the_recorded_settings():
         assert getattr(config, key) == h[key], key
     assert config.num_ref_imgs == h["test_num_ref_imgs"] == h["test_frame_range"][1] - h["test_frame_range"][0]
     assert h["test_ref_method"] == "test_with_adaptive_stride"
+
+
+def test_temporal_roi_align_defaults_equal_the_recorded_settings():
+    from trackbench.baselines import load_baseline
+    from trackbench.runners.neural_config import TemporalRoiAlignMethodConfig
+
+    h = load_baseline(Path(__file__).resolve().parents[3] / "baselines" / "temporal_roi_align.toml").hyperparameters
+    config = TemporalRoiAlignMethodConfig()
+    assert (config.num_most_similar_points, config.num_temporal_attention_blocks) == (
+        h["num_most_similar_points"], h["num_temporal_attention_blocks"])
+    assert config.num_ref_imgs == h["test_num_ref_imgs"] and h["test_ref_method"] == "test_with_adaptive_stride"
+
+
+def test_temporal_roi_align_extractor_pools_most_similar_points():
+    """A reference equal to the frame's map: each RoI point's most similar location is itself (cosine 1), so
+    with one point the reference's RoI features are the frame's own RoIAlign features."""
+    from trackbench.runners.models.temporal_roi_align.model import most_similar_roi_features
+
+    torch.manual_seed(1)
+    feats = torch.rand(1, 8, 6, 7) + 0.1
+    rois = torch.tensor([[0.0, 16, 16, 80, 64], [0.0, 0, 0, 40, 90]])
+    model = TemporalRoiAlignModel(dataclasses.replace(TINY, neck_channels=8, num_shared_fcs=3))
+    roi_feats = model.detector.roi_head.bbox_roi_extractor((feats,), rois)
+    picked = most_similar_roi_features(roi_feats, feats, 1)[0]
+    grid = feats[0].permute(1, 2, 0).reshape(-1, 8)
+    nearest = torch.stack([grid[(grid / grid.norm(dim=1, keepdim=True) @ (v / v.norm())).argmax()]
+                           for v in roi_feats.permute(0, 2, 3, 1).reshape(-1, 8)])
+    torch.testing.assert_close(picked.permute(0, 2, 3, 1).reshape(-1, 8), nearest)

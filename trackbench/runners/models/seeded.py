@@ -94,10 +94,13 @@ RECIPES: dict[str, tuple[Rule, ...]] = {
     "fgfa": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3), Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
     # SELSA: the same detector; attention weights at their defaults
     "selsa": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3), Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
+    "temporal_roi_align": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3),
+                           Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
 }
 
 # (seed, recipe) of each checkpoint the fixtures were made with
-SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3, "dff": 4, "fgfa": 5, "selsa": 6}
+SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3, "dff": 4, "fgfa": 5, "selsa": 6,
+                         "temporal_roi_align": 7}
 
 
 def _vid_layout(method: str):
@@ -106,10 +109,11 @@ def _vid_layout(method: str):
 
     model = importlib.import_module(f"trackbench.runners.models.{method}.model")
     checkpoint = importlib.import_module(f"trackbench.runners.models.{method}.checkpoint")
-    return getattr(model, f"{method.capitalize()}Model"), getattr(checkpoint, f"export_{method}_state")
+    class_name = "".join(part.capitalize() for part in method.split("_")) + "Model"
+    return getattr(model, class_name), getattr(checkpoint, f"export_{method}_state")
 
 
-VID_LAYOUTS = {m: (lambda m=m: _vid_layout(m)) for m in ("dff", "fgfa", "selsa")}
+VID_LAYOUTS = {m: (lambda m=m: _vid_layout(m)) for m in ("dff", "fgfa", "selsa", "temporal_roi_align")}
 
 
 def official_layout(name: str) -> dict[str, tuple[int, ...]]:

@@ -99,6 +99,7 @@ class FasterRCNNDC5Config:
     base_channels: int = 64
     neck_channels: int = 512
     fc_channels: int = 1024
+    num_shared_fcs: int = 2
     rpn: RPNTestConfig = DC5_RPN
     rcnn: RCNNTestConfig = DC5_RCNN
 
@@ -114,7 +115,7 @@ class FasterRCNNDC5(nn.Module):
                                 AnchorGenerator((16,), (0.5, 1.0, 2.0), (4.0, 8.0, 16.0, 32.0)), config.rpn)
         self.roi_head = StandardRoIHead(
             SingleRoIExtractor((16,), 7, sampling_ratio=2),
-            Shared2FCBBoxHead(config.neck_channels, config.fc_channels, 7, config.num_classes),
+            Shared2FCBBoxHead(config.neck_channels, config.fc_channels, 7, config.num_classes, config.num_shared_fcs),
             config.rcnn,
         )
 

@@ -67,13 +67,18 @@ class SingleRoIExtractor(nn.Module):
 
 
 class Shared2FCBBoxHead(nn.Module):
+    """mmdet's ``Shared2FCBBoxHead`` (``num_shared_fcs`` 2; ``ConvFCBBoxHead`` with more shared FCs otherwise,
+    as Temporal RoI Align's three)."""
+
     def __init__(
-        self, in_channels: int = 256, fc_out_channels: int = 1024, roi_feat_size: int = 7, num_classes: int = 1
+        self, in_channels: int = 256, fc_out_channels: int = 1024, roi_feat_size: int = 7, num_classes: int = 1,
+        num_shared_fcs: int = 2,
     ) -> None:
         super().__init__()
         self.num_classes = num_classes
         flat = in_channels * roi_feat_size * roi_feat_size
-        self.shared_fcs = nn.ModuleList([nn.Linear(flat, fc_out_channels), nn.Linear(fc_out_channels, fc_out_channels)])
+        self.shared_fcs = nn.ModuleList([nn.Linear(flat, fc_out_channels)] + [
+            nn.Linear(fc_out_channels, fc_out_channels) for _ in range(1, num_shared_fcs)])
         self.fc_cls = nn.Linear(fc_out_channels, num_classes + 1)
         self.fc_reg = nn.Linear(fc_out_channels, 4 * num_classes)
 

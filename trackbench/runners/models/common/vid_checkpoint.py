@@ -47,6 +47,7 @@ def dc5_config_from_state(state: Mapping[str, torch.Tensor], prefix: str = "dete
         base_channels=_dim(state, f"{prefix}backbone.conv1.weight", 0),
         neck_channels=_dim(state, f"{prefix}neck.convs.0.conv.weight", 0),
         fc_channels=_dim(state, f"{prefix}roi_head.bbox_head.shared_fcs.1.weight", 0),
+        num_shared_fcs=len({k.split(".")[4] for k in state if k.startswith(f"{prefix}roi_head.bbox_head.shared_fcs.")}),
     )
 
 
