@@ -5,7 +5,8 @@ published test size (``img_scale=(1000, 600)``: OTB Basketball's 576x432 frames 
 Ours: preprocess (OpenCV decode, resize, normalise, pad 16) + the model's step per frame, frames in order from
 the video's start (DFF: one key frame in ``key_frame_interval`` = 10, so ``--frames 10`` is one key period;
 FGFA: frame 0 fills its 31-frame window, every later frame adds one, so a few frames after the first are the
-steady state).
+steady state; SELSA / Temporal RoI Align: frame 0 also runs the backbone on the 14 references spread over the
+video, later frames reuse them).
 The official: tools/oracles/mmtrack014_vid.py in the oracle environment (tools/oracles/build_env.sh mmtrack014),
 which times its test pipeline and ``model(return_loss=False, rescale=True)`` per frame, one process after ours.
 
@@ -46,6 +47,24 @@ def time_ours(method: str, checkpoint: Path, paths: list[Path], short_side: int,
             prepared = preprocess_bgr(cv2.imread(str(path), cv2.IMREAD_COLOR), pre)
             video.step(prepared.image[None], frame_id, prepared.img_shape, prepared.scale_factor)
         return time.perf_counter() - start
+    if method in ("selsa", "temporal_roi_align"):
+        from trackbench.runners.models.selsa.model import SelsaVideo, reference_ids
+
+        if method == "selsa":
+            from trackbench.runners.models.selsa.checkpoint import load_selsa as load
+        else:
+            from trackbench.runners.models.temporal_roi_align.checkpoint import load_temporal_roi_align as load
+        model = load(checkpoint)
+        video = SelsaVideo(model)
+        folder = sorted(paths[0].parent.glob("*.jpg"))[:video_frames]
+        start = time.perf_counter()
+        refs = torch.cat([preprocess_bgr(cv2.imread(str(folder[i]), cv2.IMREAD_COLOR), pre).image[None]
+                          for i in reference_ids(video_frames, model.settings.num_ref_imgs)])
+        for frame_id, path in enumerate(paths):
+            prepared = preprocess_bgr(cv2.imread(str(path), cv2.IMREAD_COLOR), pre)
+            video.step(prepared.image[None], frame_id, prepared.img_shape, prepared.scale_factor,
+                       refs if frame_id == 0 else None)
+        return time.perf_counter() - start
     from trackbench.runners.models.fgfa.checkpoint import load_fgfa
     from trackbench.runners.models.fgfa.model import FgfaVideo
 
@@ -75,7 +94,7 @@ def time_official(args, checkpoint: Path, folder: Path) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--method", default="dff", choices=["dff", "fgfa"])
+    ap.add_argument("--method", default="dff", choices=["dff", "fgfa", "selsa", "temporal_roi_align"])
     ap.add_argument("--video-frames", type=int, default=725, help="the video's length (FGFA's window reads ahead)")
     ap.add_argument("--frames", type=int, default=10)
     ap.add_argument("--short-side", type=int, default=600)
