@@ -34,10 +34,19 @@ def check_level(level: float) -> float:
 
 
 def percentile_interval(samples: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """The ``level`` % percentile interval of the draws (first axis), numpy's linear interpolation."""
+    """The ``level`` % percentile interval of the draws (first axis), interpolated linearly between order
+    statistics as ``np.percentile`` does by default (written out: ``np.percentile`` imports ``numpy.ma``, 12 ms
+    of every eval's start)."""
     tail = (100.0 - check_level(level)) / 2
-    low, high = np.percentile(samples, [tail, 100.0 - tail], axis=0)
-    return low, high
+    ordered = np.sort(samples, axis=0)
+    n = ordered.shape[0]
+    bounds = []
+    for q in (tail, 100.0 - tail):
+        pos = q / 100.0 * (n - 1)
+        lo = int(np.floor(pos))
+        hi = min(lo + 1, n - 1)
+        bounds.append(ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo))
+    return bounds[0], bounds[1]
 
 
 def spread(samples: np.ndarray) -> np.ndarray:
