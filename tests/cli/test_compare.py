@@ -86,7 +86,7 @@ def test_sot_adds_the_wilcoxon_test(tmp_path, capsys):
         (d / "out_of_view.txt").write_text(",".join("0" for _ in range(n)) + "\n")
         _write(tmp_path / "res" / "A" / f"cat-{i + 1}.txt", perturb_boxes_xywh(gt, 1 + i, drift=0.01))
         _write(tmp_path / "res" / "B" / f"cat-{i + 1}.txt", perturb_boxes_xywh(gt, 100 + i, drift=0.3))
-    code, out, err = _run(capsys, "--protocol", "lasot", "--gt", tmp_path / "gt", "--results",
+    code, out, err = _run(capsys, "--benchmark", "lasot", "--gt", tmp_path / "gt", "--results",
                           tmp_path / "res" / "A", tmp_path / "res" / "B", "--bootstrap", "1000", "--format", "json")
     assert code == 0, err
     res = json.loads(out)

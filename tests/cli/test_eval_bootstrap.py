@@ -73,6 +73,8 @@ def test_bad_level_is_one_line(bench, capsys):
     code, _, err = _eval(capsys, "--benchmark", "MOT17", "--gt", bench["gt"], "--results", bench["trk"],
                          "--bootstrap", "10", "--ci", "120")
     assert code == 2 and "--ci" in err and "Traceback" not in err
+    code, _, err = _eval(capsys, "--task", "vid", "--gt", bench["gt"], "--results", bench["trk"], "--bootstrap", "10")
+    assert code == 2 and "--bootstrap" in err and "Traceback" not in err
 
 
 def _write(path, rows):

@@ -67,7 +67,8 @@ def compare_command(
     results: Annotated[list[Path], typer.Option("--results", help="Exactly two result folders: A then B.")],
     benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="MOT15/16/17/20, or cocovid (MOT; "
                                                                          "class-averaged fields).")] = None,
-    protocol: Annotated[Optional[str], typer.Option("--protocol", help="SOT protocol (compares SOT results).")] = None,
+    protocol: Annotated[Optional[str], typer.Option("--protocol", help="SOT protocol (compares SOT results); "
+                                                                       "--benchmark lasot works too.")] = None,
     convention: Annotated[Optional[str], typer.Option("--convention", help="SOT convention.")] = None,
     split: Annotated[Optional[str], typer.Option("--split", help="Split name, e.g. train.")] = None,
     seqmap: Annotated[Optional[Path], typer.Option("--seqmap", help="MOTChallenge seqmap file.")] = None,
@@ -89,6 +90,11 @@ def compare_command(
     if len(results) != 2:
         raise TrackbenchError(f"--results needs exactly two result folders (A and B), got {len(results)}")
     check_level(ci)
+    if protocol is None and benchmark is not None:
+        from trackbench.metrics.sot.protocols import PROTOCOLS
+
+        if benchmark.lower() in PROTOCOLS:  # an SOT benchmark named like the issue's --benchmark B
+            protocol, benchmark = benchmark.lower(), None
     labels = list(names) if names else [p.resolve().name or str(p) for p in results]
     if len(labels) != 2 or labels[0] == labels[1]:
         raise TrackbenchError(f"A and B need two different names, got {labels}; set them with --name A --name B")
