@@ -34,7 +34,7 @@ def _stats_mot(gt: Path, results: list[Path], names: list[str], benchmark: str |
     from trackbench.metrics.mot.evaluate import evaluate_mot, families_for, flat_fields
     from trackbench.metrics.stats.mot_stats import mot_stats
 
-    families = [f for f in families_for(metrics) if f != "Count"]
+    families = families_for(metrics)  # Count included: the evaluators expect it; the statistics leave it out
     if (benchmark or "").lower() == "cocovid":  # several classes: TrackEval's class average, whole videos drawn
         from trackbench.metrics.mot.benchmarks.cocovid import evaluate_cocovid
         from trackbench.metrics.stats.mot_stats import mot_class_stats
