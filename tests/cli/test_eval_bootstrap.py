@@ -109,3 +109,36 @@ def test_sot_json_intervals(tmp_path, capsys):
     code, out, _ = _eval(capsys, "--task", "sot", "--protocol", "lasot", "--gt", tmp_path / "gt", "--results",
                          tmp_path / "res" / "t", "--bootstrap", "100")
     assert code == 0 and "±" in out
+
+
+def test_vot_toolkit_accuracy_and_robustness_intervals(tmp_path, capsys):
+    """VOT (vot-toolkit convention): accuracy and failures length-weighted per sequence; EAO pools fragments and
+    the got10k convention weights by tags, so those get no interval (one clear error for the latter)."""
+    from PIL import Image
+
+    from trackbench.metrics.sot.synthetic import vot_trajectory_from_boxes
+
+    rng = np.random.default_rng(3)
+    for k in range(3):
+        n = 40 + 10 * k
+        gt = np.c_[np.cumsum(rng.normal(0, 3, (n, 2)), axis=0) + 200, np.full((n, 2), 40.0)]
+        polys = np.c_[gt[:, 0], gt[:, 1], gt[:, 0] + 40, gt[:, 1], gt[:, 0] + 40, gt[:, 1] + 40, gt[:, 0],
+                      gt[:, 1] + 40]
+        seq = tmp_path / "vot" / f"s{k}"
+        _write(seq / "groundtruth.txt", polys)
+        (seq / "color").mkdir()
+        Image.new("RGB", (640, 480)).save(seq / "color" / "00000001.jpg")
+        traj = vot_trajectory_from_boxes(gt, perturb_boxes_xywh(gt, k, drift=0.08, lost_rate=0.03))
+        path = tmp_path / "res" / "trk" / "baseline" / f"s{k}" / f"s{k}_001.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join("%d" % v[0] if len(v) == 1 else ",".join("%.4f" % x for x in v) for v in traj))
+    args = ["--task", "sot", "--protocol", "vot2018", "--gt", tmp_path / "vot", "--results", tmp_path / "res" / "trk",
+            "--bootstrap", "200"]
+    code, out, err = _eval(capsys, *args, "--format", "json")
+    assert code == 0, err
+    tracker = json.loads(out)["trackers"]["trk"]
+    assert set(tracker["bootstrap"]) == {"accuracy", "robustness"}
+    iv = tracker["bootstrap"]["accuracy"]
+    assert iv["low"] - 1e-12 <= tracker["overall"]["accuracy"] <= iv["high"] + 1e-12
+    code, _, err = _eval(capsys, *args, "--convention", "got10k")
+    assert code == 2 and "vot-toolkit" in err and "Traceback" not in err
