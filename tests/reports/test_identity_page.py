@@ -57,3 +57,14 @@ def test_page_renders_in_a_headless_browser_with_evals_counts(bench, tmp_path, c
     assert shown == totals
     identities = sum(len(e.identities) for e in tracker_errors(get_rules("MOT17"), bench["gt"], bench["trk"]))
     assert dom.count("<svg") == identities > 0  # one timeline strip per gt identity
+
+
+def test_bad_input_is_one_line(bench, tmp_path, capsys):
+    code = main(["report", "--benchmark", "MOT17", "--gt", str(bench["gt"]), "--results", str(tmp_path / "none"),
+                 "--out", str(tmp_path / "r.html")])
+    err = capsys.readouterr().err
+    assert code == 2 and "not found" in err and "Traceback" not in err and not (tmp_path / "r.html").exists()
+    (tmp_path / "gt.json").write_text("{}")
+    code = main(["report", "--benchmark", "MOT17", "--gt", str(tmp_path / "gt.json"), "--results", str(bench["trk"]),
+                 "--out", str(tmp_path / "r.html")])
+    assert code == 2 and "CocoVID" in capsys.readouterr().err

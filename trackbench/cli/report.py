@@ -36,6 +36,9 @@ def report_command(
     from trackbench.reports.identity_page import write_identity_page
 
     rules = check_benchmark_name(benchmark)
+    if Path(gt).is_file():
+        raise TrackbenchError(f"{gt}: report reads a MOTChallenge-layout folder (<seq>/gt/gt.txt); CocoVID JSON "
+                              "ground truth is not supported by report yet")
     gt_root = resolve_gt_root(gt, rules.name, split)
     labels = list(names) if names else [tracker_name(d) for d in results]
     if len(labels) != len(results) or len(set(labels)) != len(labels):
