@@ -144,7 +144,7 @@ def render_results(results, families: list[str], options, cls: str = "pedestrian
                                               fields, band)
             if options.format == OutputFormat.markdown:
                 print(f"### {result.name}\n")
-                print(rows_to_markdown(header, rows))
+                print(rows_to_markdown(header, rows) + (f"\n{intervals.note(options)}\n" if band else ""))
             else:
                 title = f"{result.name} ({cls}, values in %)" + (f"; {intervals.note(options)}" if band else "")
                 console.print(text_table(header, rows, title, bold_last=True))

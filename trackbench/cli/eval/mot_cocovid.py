@@ -109,7 +109,7 @@ def run_eval_cocovid(options, rules=None) -> int:
         if options.format == OutputFormat.csv:
             print(rows_to_csv(header, rows), end="")
         elif options.format == OutputFormat.markdown:
-            print(rows_to_markdown(header, rows))
+            print(rows_to_markdown(header, rows) + (f"\n{intervals.note(options)}\n" if bands else ""))
         else:
             Console(highlight=False).print(text_table(header, rows, "CocoVID (values in %)"))
     if options.out is not None:
