@@ -80,7 +80,9 @@ def identity_page(tracker: str, benchmark: str, sequences: list[SequenceErrors],
            f"<title>{esc(tracker)}: per-identity errors on {esc(benchmark)}</title><style>{_STYLE}</style>",
            "</head><body>", f"<h1>{esc(tracker)} <small>on {esc(benchmark)}</small></h1>",
            "<p>CLEAR matching (IoU &ge; 0.5, matches continued from the previous frame first), as eval counts "
-           "IDSW, Frag, FP and FN.</p><dl class='summary'>"]
+           "IDSW, Frag, FP and FN. Identities are sorted worst first: most switches, then most fragments, then the "
+           "lowest <i>assoc</i> (the mean over the identity's matched frames of TPA / (TPA + FNA + FPA) of the "
+           "matched tracker id: HOTA's association score, on these matches).</p><dl class='summary'>"]
     for key in SUMMARY_COUNTS + ("TP",):
         out.append(f"<div><dt>{key}</dt><dd id='count-{key}'>{totals[key]}</dd></div>")
     out.append("</dl><p class='legend'><span class='missed'>missed</span><span style='color:#fff;background:"
