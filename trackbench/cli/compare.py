@@ -37,7 +37,7 @@ def _stats_mot(gt: Path, results: list[Path], names: list[str], benchmark: str |
     families = families_for(metrics)  # Count included: the evaluators expect it; the statistics leave it out
     if (benchmark or "").lower() == "cocovid":  # several classes: TrackEval's class average, whole videos drawn
         from trackbench.metrics.mot.benchmarks.cocovid import evaluate_cocovid
-        from trackbench.metrics.stats.mot_stats import mot_class_stats
+        from trackbench.metrics.stats.class_stats import mot_class_stats
 
         scored = evaluate_cocovid(gt, results, names, families)
         return [mot_class_stats({c: {s: flat_fields(f) for s, f in v["sequences"].items()}

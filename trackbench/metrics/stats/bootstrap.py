@@ -10,7 +10,10 @@ from typing import Callable
 import numpy as np
 
 from trackbench.errors import TrackbenchError
-from trackbench.metrics.stats.mot_stats import class_averaged_fields, detection_averaged_fields, mot_fields
+from trackbench.metrics.stats.class_stats import (
+    class_averaged_fields, class_averaged_nonempty_fields, detection_averaged_fields,
+)
+from trackbench.metrics.stats.mot_stats import mot_fields
 from trackbench.metrics.stats.resample import draw_indices, multiplicities, percentile_interval, spread, two_sided_p
 from trackbench.metrics.stats.sot_stats import weighted_mean_fields
 from trackbench.metrics.stats.sufficient import SequenceStats, common_sequences
@@ -19,6 +22,7 @@ from trackbench.metrics.stats.sufficient import SequenceStats, common_sequences
 RECOMBINE: dict[str, Callable[[tuple[str, ...], np.ndarray], dict[str, np.ndarray]]] = {
     "mot": mot_fields,
     "mot_class_averaged": class_averaged_fields,
+    "mot_class_averaged_nonempty": class_averaged_nonempty_fields,
     "mot_detection_averaged": detection_averaged_fields,
     "weighted_mean": weighted_mean_fields,
 }

@@ -16,7 +16,6 @@ HOTA_SUMMED = ("HOTA_TP", "HOTA_FN", "HOTA_FP") + tuple(f"{f}*HOTA_TP" for f in 
 CLEAR_OUT = ("MOTA", "MOTP", "MODA", "CLR_Re", "CLR_Pr", "MTR", "PTR", "MLR", "sMOTA", "CLR_F1", "MOTAL",
              "CLR_TP", "CLR_FN", "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag")
 IDENTITY_OUT = ("IDF1", "IDR", "IDP", "IDTP", "IDFN", "IDFP")
-CLASS_SEPARATOR = "/"
 # MOT16/17 ship each video once per public detector set; the copies share gt and frames, so they are one cluster
 DETECTOR_SUFFIXES = ("-DPM", "-FRCNN", "-SDP")
 
@@ -70,10 +69,11 @@ def mot_stats(sequences: dict[str, dict], families: list[str] | None = None) -> 
     cols = mot_columns(families)
     values = np.array([_row(sequences[s], families) for s in names], dtype=np.float64).reshape(len(names),
                                                                                                  len(cols))
-    return SequenceStats("mot", names, cols, values, _clusters(names))
+    return SequenceStats("mot", names, cols, values, video_clusters(names))
 
 
-def _clusters(names: tuple[str, ...]) -> tuple[str, ...] | None:
+def video_clusters(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The resampling clusters of these sequences (their videos), or None where every sequence is its own."""
     videos = tuple(video_of(s) for s in names)
     return videos if videos != names else None
 
@@ -96,41 +96,3 @@ def mot_fields(columns: tuple[str, ...], sums: np.ndarray) -> dict[str, np.ndarr
         res = identity_fields({f: sums[:, index[f]] for f in IDENTITY_COUNTS})
         out.update({f: np.asarray(res[f], dtype=np.float64) for f in IDENTITY_OUT})
     return out
-
-
-# Multi-class benchmarks (CocoVID, KITTI, BDD100K): one column block per class, "<class>/<column>"; a resample
-# draws whole sequences (videos), so every class of a drawn video comes along.
-def mot_class_stats(classes: dict[str, dict[str, dict]], averaging: str) -> SequenceStats:
-    """``classes``: class -> sequence -> flat fields; ``averaging``: "class_averaged" (mean of the class fields,
-    counts summed) or "detection_averaged" (class statistics summed before the fields)."""
-    tables = {cls: mot_stats(seqs) for cls, seqs in classes.items()}
-    names = tuple(next(iter(tables.values())).sequences) if tables else ()
-    cols, blocks = [], []
-    for cls, table in tables.items():
-        table = table.subset(names)
-        cols += [f"{cls}{CLASS_SEPARATOR}{c}" for c in table.columns]
-        blocks.append(table.values)
-    values = np.concatenate(blocks, axis=1) if blocks else np.zeros((0, 0))
-    return SequenceStats(f"mot_{averaging}", names, tuple(cols), values, _clusters(names))
-
-
-def _class_blocks(columns: tuple[str, ...]) -> dict[str, list[int]]:
-    blocks: dict[str, list[int]] = {}
-    for i, c in enumerate(columns):
-        blocks.setdefault(c.split(CLASS_SEPARATOR, 1)[0], []).append(i)
-    return blocks
-
-
-def class_averaged_fields(columns: tuple[str, ...], sums: np.ndarray) -> dict[str, np.ndarray]:
-    """TrackEval's class average (as ``combine_class_averaged``): counts summed over classes, ratios averaged."""
-    per_class = [mot_fields(tuple(columns[i].split(CLASS_SEPARATOR, 1)[1] for i in idx), sums[:, idx])
-                 for idx in _class_blocks(columns).values()]
-    counts = {"CLR_TP", "CLR_FN", "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag", "IDTP", "IDFN", "IDFP"}
-    return {f: (np.sum if f in counts else np.mean)([p[f] for p in per_class], axis=0) for f in per_class[0]}
-
-
-def detection_averaged_fields(columns: tuple[str, ...], sums: np.ndarray) -> dict[str, np.ndarray]:
-    """TrackEval's detection average: the class statistics summed, then the fields of the sums."""
-    blocks = list(_class_blocks(columns).values())
-    total = sum(sums[:, idx] for idx in blocks)
-    return mot_fields(tuple(columns[i].split(CLASS_SEPARATOR, 1)[1] for i in blocks[0]), total)
