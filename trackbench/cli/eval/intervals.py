@@ -1,6 +1,7 @@
 """``eval --bootstrap N --seed S --ci L``: per-sequence bootstrap intervals beside the scores of every task that has
-them (MOT, SOT), in the JSON (``"bootstrap": {FIELD: {"low", "high", "std"}}``), the tables (``61.9 ±1.3``) and the
-result records (which always keep the sufficient statistics, so intervals can be recomputed later)."""
+them (MOT, KITTI, BDD100K, CocoVID, SOT), in the JSON (``"bootstrap": {FIELD: {"low", "high", "std"}}`` beside each
+``combined``), the tables (``61.9 ±1.3``) and the result records (which always keep the sufficient statistics, so
+intervals and paired tests can be recomputed later)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from trackbench.metrics.stats.resample import check_level
 from trackbench.metrics.stats.sufficient import SequenceStats
 
 BOOTSTRAP_KEY = "bootstrap"
+# TrackEval's keys of the two class averages (KITTI / BDD100K JSON, CocoVID's "classes")
+CLASS_AVERAGE, DETECTION_AVERAGE = "cls_comb_cls_av", "cls_comb_det_av"
+COCOVID_ROWS = {"class-averaged": CLASS_AVERAGE, "detection-averaged": DETECTION_AVERAGE}  # table row -> key
 
 
 def wanted(options) -> bool:
@@ -33,20 +37,24 @@ def mot_tracker_stats(result) -> SequenceStats:
                      [f for f in result.combined if f != "Count"])
 
 
+def _class_tables(result) -> dict[str, dict[str, dict]]:
+    from trackbench.metrics.mot.evaluate import flat_fields
+
+    return {c: {s: flat_fields(f) for s, f in v["sequences"].items()} for c, v in result.classes.items()}
+
+
 def multiclass_stats(result, benchmark) -> dict[str, SequenceStats]:
     """Statistics of one KITTI / BDD100K result: each class's, and each class combination's the result holds
-    (``cls_comb_cls_av``: the class average; ``cls_comb_det_av`` and the super-categories: detection averages)."""
-    from trackbench.metrics.mot.benchmarks.multiclass import CLASS_AVERAGED, DETECTION_AVERAGED
-    from trackbench.metrics.mot.evaluate import flat_fields
+    (the class average over all classes; the detection average and the super-categories)."""
     from trackbench.metrics.stats.class_stats import mot_class_stats
     from trackbench.metrics.stats.mot_stats import mot_stats
 
-    classes = {c: {s: flat_fields(f) for s, f in v["sequences"].items()} for c, v in result.classes.items()}
+    classes = _class_tables(result)
     out = {c: mot_stats(seqs) for c, seqs in classes.items()}
     for key in result.class_combinations:
-        if key == CLASS_AVERAGED:
+        if key == CLASS_AVERAGE:
             out[key] = mot_class_stats(classes, "class_averaged")
-        elif key == DETECTION_AVERAGED:
+        elif key == DETECTION_AVERAGE:
             out[key] = mot_class_stats(classes, "detection_averaged")
         else:
             members = benchmark.super_categories[key]
@@ -54,18 +62,22 @@ def multiclass_stats(result, benchmark) -> dict[str, SequenceStats]:
     return out
 
 
-# CocoVID: the class average leaves out classes without any box (TrackEval's ignore_empty_classes, as eval does)
-CLASS_AVERAGE, DETECTION_AVERAGE = "cls_comb_cls_av", "cls_comb_det_av"
-COCOVID_ROWS = {"class-averaged": CLASS_AVERAGE, "detection-averaged": DETECTION_AVERAGE}  # table row -> key
+def attach_multiclass(payload: dict, bands: dict) -> dict:
+    """``payload`` (``multiclass_json``) with each class's and combination's intervals beside its ``combined``."""
+    for name, by in (bands or {}).items():
+        if name in payload["trackers"]:
+            for key, band in by.items():
+                payload["trackers"][name]["classes"][key][BOOTSTRAP_KEY] = band
+    return payload
 
 
 def cocovid_stats(result) -> dict[str, SequenceStats]:
-    """Statistics of one CocoVID result: each class's and, with several classes, both class averages."""
-    from trackbench.metrics.mot.evaluate import flat_fields
+    """Statistics of one CocoVID result: each class's and, with several classes, both class averages (the class
+    average leaves out classes without any box, TrackEval's ignore_empty_classes, as eval does here)."""
     from trackbench.metrics.stats.class_stats import mot_class_stats
     from trackbench.metrics.stats.mot_stats import mot_stats
 
-    classes = {c: {s: flat_fields(f) for s, f in v["sequences"].items()} for c, v in result.classes.items()}
+    classes = _class_tables(result)
     out = {c: mot_stats(seqs) for c, seqs in classes.items()}
     if len(classes) > 1:
         out[CLASS_AVERAGE] = mot_class_stats(classes, "class_averaged_nonempty")
