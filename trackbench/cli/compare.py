@@ -28,7 +28,7 @@ def display_scale(field: str) -> float:
 
 
 def _stats_mot(gt: Path, results: list[Path], names: list[str], benchmark: str | None, split, seqmap, sequences,
-               metrics, workers):
+               metrics, workers, classes=None):
     from trackbench.cli.eval.mot import resolve_gt_root
     from trackbench.metrics.mot.benchmarks.motchallenge import check_benchmark_name
     from trackbench.metrics.mot.evaluate import evaluate_mot, families_for, flat_fields
@@ -40,6 +40,16 @@ def _stats_mot(gt: Path, results: list[Path], names: list[str], benchmark: str |
         from trackbench.metrics.stats.class_stats import mot_class_stats
 
         scored = evaluate_cocovid(gt, results, names, families)
+        return [mot_class_stats({c: {s: flat_fields(f) for s, f in v["sequences"].items()}
+                                 for c, v in r.classes.items()}, "class_averaged") for r in scored]
+    from trackbench.metrics.mot.benchmarks.multiclass import BENCHMARK_MODULES
+
+    if (benchmark or "").upper() in BENCHMARK_MODULES:  # KITTI, BDD100K: the class average of --classes
+        from trackbench.metrics.mot.benchmarks.multiclass import evaluate_multiclass, get_benchmark
+        from trackbench.metrics.stats.class_stats import mot_class_stats
+
+        scored = evaluate_multiclass(get_benchmark(benchmark), gt, results, families, split=split, seqmap=seqmap,
+                                     sequences=sequences, classes=classes, names=names, workers=workers)
         return [mot_class_stats({c: {s: flat_fields(f) for s, f in v["sequences"].items()}
                                  for c, v in r.classes.items()}, "class_averaged") for r in scored]
     rules = check_benchmark_name(benchmark)
@@ -65,8 +75,11 @@ def _stats_sot(gt: Path, results: list[Path], names: list[str], protocol, conven
 def compare_command(
     gt: Annotated[Path, typer.Option("--gt", help="Ground truth (MOTChallenge folder or raw SOT layout).")],
     results: Annotated[list[Path], typer.Option("--results", help="Exactly two result folders: A then B.")],
-    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="MOT15/16/17/20, or cocovid (MOT; "
-                                                                         "class-averaged fields).")] = None,
+    benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="MOT15/16/17/20; KITTI, BDD100K or cocovid "
+                                                                         "(the class average; --classes picks)")
+                         ] = None,
+    classes: Annotated[Optional[list[str]], typer.Option("--classes", help="KITTI/BDD100K: the classes averaged "
+                                                                           "(one class: that class).")] = None,
     protocol: Annotated[Optional[str], typer.Option("--protocol", help="SOT protocol (compares SOT results); "
                                                                        "--benchmark lasot works too.")] = None,
     convention: Annotated[Optional[str], typer.Option("--convention", help="SOT convention.")] = None,
@@ -102,7 +115,7 @@ def compare_command(
         stats = _stats_sot(gt, list(results), labels, protocol, convention, split, sequences)
         fields = metrics
     else:
-        stats = _stats_mot(gt, list(results), labels, benchmark, split, seqmap, sequences, metrics, workers)
+        stats = _stats_mot(gt, list(results), labels, benchmark, split, seqmap, sequences, metrics, workers, classes)
         fields = list(metrics) if metrics else MOT_DEFAULT
     out = compare_trackers(labels[0], stats[0], labels[1], stats[1], bootstrap, seed, ci, fields)
     print(render(out, format), end="")

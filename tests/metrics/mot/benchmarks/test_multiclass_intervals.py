@@ -59,3 +59,16 @@ def test_bdd100k_statistics_recombine_to_every_combined_row(tmp_path):
         point = point_estimate(st)
         for field in ("HOTA", "DetA", "AssA", "MOTA", "IDF1", "IDSW"):
             assert abs(point[field] - float(np.mean(combined[key]["combined"][field]))) <= 1e-12, (key, field)
+
+
+def test_compare_on_kitti_one_class_and_the_average(tmp_path, capsys):
+    gt, trackers = write_kitti_benchmark(tmp_path, frames=(40, 30, 50, 35), seed=4)
+    import shutil
+
+    shutil.copytree(trackers / "perturbed", trackers / "copy")
+    base = ["compare", "--benchmark", "KITTI", "--gt", str(gt), "--results", str(trackers / "perturbed"),
+            str(trackers / "copy"), "--bootstrap", "100", "--format", "json"]
+    for extra in ([], ["--classes", "car"]):
+        assert main(base + extra) == 0
+        for m in json.loads(capsys.readouterr().out)["metrics"].values():
+            assert m["diff"] == 0 and m["p"] == 1.0
