@@ -24,6 +24,12 @@ def bench(tmp_path_factory):
     return write_benchmark(tmp_path_factory.mktemp("evb"), SPECS, seed=9, trackers={"trk": 4})
 
 
+def _record(folder, name: str) -> dict:
+    """The one record eval wrote for tracker ``name`` (files are named by name, benchmark, split and task)."""
+    (path,) = folder.glob(f"{name}.*.record.json")
+    return json.loads(path.read_text())
+
+
 def _eval(capsys, *args):
     code = main(["eval", *map(str, args)])
     out = capsys.readouterr()
@@ -57,7 +63,7 @@ def test_mot_table_and_record(bench, capsys, tmp_path):
                            "--metrics", "HOTA", "MOTA", "--bootstrap", "100", "--out", tmp_path / "store")
     assert code == 0, err
     assert "±" in out and "bootstrap" in out
-    record = json.loads((tmp_path / "store" / "trk.record.json").read_text())
+    record = _record(tmp_path / "store", "trk")
     stats = SequenceStats.from_json(record["metrics"]["sufficient"], "record")
     assert stats.sequences == tuple(s.name for s in SPECS)
     assert point_estimate(stats)["HOTA"] == pytest.approx(np.mean(record["metrics"]["combined"]["HOTA"]), abs=1e-12)
@@ -65,7 +71,7 @@ def test_mot_table_and_record(bench, capsys, tmp_path):
     # without --bootstrap: no intervals, but the statistics are kept
     code, out, _ = _eval(capsys, "--benchmark", "MOT17", "--gt", bench["gt"], "--results", bench["trk"],
                          "--out", tmp_path / "plain")
-    record = json.loads((tmp_path / "plain" / "trk.record.json").read_text())
+    record = _record(tmp_path / "plain", "trk")
     assert "±" not in out and "bootstrap" not in record["metrics"] and "sufficient" in record["metrics"]
 
 
