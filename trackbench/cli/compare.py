@@ -35,13 +35,13 @@ def _stats_mot(gt: Path, results: list[Path], names: list[str], benchmark: str |
     from trackbench.metrics.stats.mot_stats import mot_stats
 
     families = families_for(metrics)  # Count included: the evaluators expect it; the statistics leave it out
-    if (benchmark or "").lower() == "cocovid":  # several classes: TrackEval's class average, whole videos drawn
+    if (benchmark or "").lower() == "cocovid":  # several classes: the class average eval shows, whole videos drawn
+        from trackbench.cli.eval.intervals import CLASS_AVERAGE, cocovid_stats
         from trackbench.metrics.mot.benchmarks.cocovid import evaluate_cocovid
-        from trackbench.metrics.stats.class_stats import mot_class_stats
 
-        scored = evaluate_cocovid(gt, results, names, families)
-        return [mot_class_stats({c: {s: flat_fields(f) for s, f in v["sequences"].items()}
-                                 for c, v in r.classes.items()}, "class_averaged") for r in scored]
+        scored = evaluate_cocovid(gt, results, names, families, classes=classes)
+        per_tracker = [cocovid_stats(r) for r in scored]  # one class: that class's; several: both averages
+        return [by[CLASS_AVERAGE] if CLASS_AVERAGE in by else next(iter(by.values())) for by in per_tracker]
     from trackbench.metrics.mot.benchmarks.multiclass import BENCHMARK_MODULES
 
     if (benchmark or "").upper() in BENCHMARK_MODULES:  # KITTI, BDD100K: the class average of --classes
@@ -76,8 +76,8 @@ def compare_command(
     gt: Annotated[Path, typer.Option("--gt", help="Ground truth (MOTChallenge folder or raw SOT layout).")],
     results: Annotated[list[Path], typer.Option("--results", help="Exactly two result folders: A then B.")],
     benchmark: Annotated[Optional[str], typer.Option("--benchmark", help="MOT15/16/17/20; KITTI, BDD100K or cocovid "
-                                                                         "(the class average; --classes picks)")
-                         ] = None,
+                                                                         "(the class average eval shows; --classes "
+                                                                         "picks the classes)")] = None,
     classes: Annotated[Optional[list[str]], typer.Option("--classes", help="KITTI/BDD100K: the classes averaged "
                                                                            "(one class: that class).")] = None,
     protocol: Annotated[Optional[str], typer.Option("--protocol", help="SOT protocol (compares SOT results); "
