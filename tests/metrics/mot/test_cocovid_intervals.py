@@ -33,9 +33,10 @@ def test_classes_and_class_averages_get_intervals(realdata, tmp_path, capsys):
             assert abs(point[field] - float(np.mean(tracker["classes"][key]["combined"][field]))) <= 1e-12
     assert tracker["bootstrap"]["class_averaged"] == tracker["classes"]["cls_comb_cls_av"]["bootstrap"]
     assert main(["eval", "--benchmark", "cocovid", "--gt", str(gt), "--results", str(res), "--bootstrap", "50",
-                 "--metrics", "HOTA", "MOTA", "--format", "csv"]) == 0
-    rows = [r for r in capsys.readouterr().out.splitlines() if r.startswith("res,")]
-    assert len(rows) == 4 and all(r.count("±") >= 2 for r in rows)
+                 "--metrics", "HOTA", "MOTA", "--format", "markdown"]) == 0
+    text = capsys.readouterr().out
+    rows = [r for r in text.splitlines() if r.startswith("| res |")]
+    assert len(rows) == 4 and all(r.count("±") == 2 for r in rows) and "percentile interval" in text
 
 
 def test_cocovid_compares_class_averaged_fields(realdata, tmp_path, capsys):

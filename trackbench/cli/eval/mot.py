@@ -137,7 +137,7 @@ def render_results(results, families: list[str], options, cls: str = "pedestrian
             header = ["sequence"] + fields
             band = bands.get(result.name, {})
             if options.format == OutputFormat.csv:
-                rows = intervals.with_half_widths(mot_report.summary_rows(result, fields), fields, band)
+                rows = mot_report.summary_rows(result, fields)  # csv stays numbers: intervals are in the json
                 print(rows_to_csv(["tracker"] + header, [[result.name] + r for r in rows]), end="")
                 continue
             rows = intervals.with_half_widths(mot_report.summary_rows(result, fields, mot_report.display_value),

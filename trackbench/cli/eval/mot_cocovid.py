@@ -103,7 +103,8 @@ def run_eval_cocovid(options, rules=None) -> int:
                 shown += [("class-averaged", r.class_averaged), ("detection-averaged", r.detection_averaged)]
             for label, fams in shown:
                 flat = {k: v for fam in fams.values() for k, v in fam.items()}
-                band = bands.get(r.name, {}).get(intervals.COCOVID_ROWS.get(label, label), {})
+                band = (bands.get(r.name, {}).get(intervals.COCOVID_ROWS.get(label, label), {})
+                        if not everything else {})  # csv stays numbers: the intervals are in the json
                 rows.append(intervals.with_half_widths([[r.name, label] + [cell(f, flat[f]) for f in fields]],
                                                        fields, band, skip=2)[0])
         if options.format == OutputFormat.csv:

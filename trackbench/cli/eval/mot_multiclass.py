@@ -68,7 +68,8 @@ def render_multiclass(results: list[MultiClassResult], families: list[str], opti
     csv_rows = []
     for result in results:
         for cls, one in _class_results(result):
-            band = bands.get(result.name, {}).get(cls, {})
+            # csv stays numbers: the intervals are in the json
+            band = bands.get(result.name, {}).get(cls, {}) if options.format != OutputFormat.csv else {}
             rows = intervals.with_half_widths(mot_report.summary_rows(one, fields, cell), fields, band)
             if options.format == OutputFormat.csv:
                 csv_rows += [[result.name, cls] + row for row in rows]
