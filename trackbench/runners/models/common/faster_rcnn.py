@@ -27,6 +27,7 @@ class FasterRCNNConfig:
     """Architecture and test settings. Widths other than the defaults exist only to make tests fast."""
 
     num_classes: int = 1
+    depth: int = 50  # ResNet-50 or ResNet-101 (MaskTrack R-CNN's R-101 checkpoints)
     style: str = "pytorch"
     base_channels: int = 64
     fpn_channels: int = 256
@@ -41,7 +42,7 @@ class FasterRCNN(nn.Module):
         super().__init__()
         self.config = config
         self.backbone = ResNet(
-            depth=50, base_channels=config.base_channels, style=config.style, frozen_stages=config.frozen_stages,
+            depth=config.depth, base_channels=config.base_channels, style=config.style, frozen_stages=config.frozen_stages,
             norm_eval=True,
         )
         self.neck = FPN(self.backbone.out_channels, config.fpn_channels, num_outs=5)
