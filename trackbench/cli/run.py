@@ -146,6 +146,8 @@ def run_command(
         chosen = ["--metrics", *metrics] if metrics else []
         if spec.task == "sot":
             return _evaluate_sot(request, benchmark, protocol or "ope", chosen)
+        if spec.task == "vis":
+            return _evaluate_vis(request, benchmark, chosen)
         return _evaluate(request, benchmark, chosen)
     return 0
 
@@ -164,7 +166,7 @@ def resume_command(ctx: typer.Context) -> str:
 def _check_eval_available(task: str = "mot") -> None:
     import importlib.util
 
-    module = "trackbench.cli.eval.sot" if task == "sot" else "trackbench.cli.eval.mot"
+    module = {"sot": "trackbench.cli.eval.sot", "vis": "trackbench.cli.eval.ap"}.get(task, "trackbench.cli.eval.mot")
     if importlib.util.find_spec(module) is None:
         raise TrackbenchError(f"--eval needs the {task.upper()} evaluator ({module}), not in this build; "
                               "score later with `trackbench eval`")
@@ -181,6 +183,16 @@ def _evaluate_sot(request, benchmark: Optional[str], protocol: str, metrics: lis
     if request.sequences:
         args += ["--sequences", *request.sequences]
     return main(args + metrics)
+
+
+def _evaluate_vis(request, benchmark: Optional[str], metrics: list[str]) -> int:
+    """VIS runs: ``trackbench eval --task vis`` of ``results.json`` (YouTube-VIS format) against the CocoVID gt."""
+    from trackbench.cli.app import main
+
+    if benchmark is not None:
+        raise TrackbenchError("--benchmark does not apply to a VIS run: it is scored against --dataset")
+    return main(["eval", "--task", "vis", "--gt", str(request.dataset), "--results",
+                 str(Path(request.out) / "results.json")] + metrics)
 
 
 def _evaluate(request, benchmark: Optional[str], metrics: list[str]) -> int:

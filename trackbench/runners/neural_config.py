@@ -1,4 +1,5 @@
-"""Configs of the neural methods (``qdtrack``, ``faster_rcnn_reid``, ``tracktor``) and the ``--amp`` / ``--cache-only`` flags
+"""Configs of the neural methods (``qdtrack``, ``faster_rcnn_reid``, ``tracktor``, ``masktrack_rcnn``) and the
+``--amp`` / ``--cache-only`` flags
 of ``trackbench run``; torch-free so the method registry stays cheap to import (the models live in
 :mod:`trackbench.runners.neural`)."""
 
@@ -10,6 +11,7 @@ from typing import ClassVar
 from pathlib import Path
 
 from trackbench.errors import TrackbenchError
+from trackbench.runners.models.masktrack_rcnn.config import MaskTrackTrackerConfig
 from trackbench.runners.models.memotr.config import MemotrTrackerConfig
 from trackbench.runners.models.tracktor.config import TracktorTrackerConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTrackerConfig
@@ -82,6 +84,24 @@ class HncdMethodConfig(MemotrMethodConfig):
     proposals_from_detections: ClassVar[bool] = True
 
 
+@dataclass(frozen=True)
+class MaskTrackRCNNMethodConfig(NeuralRunOptions, MaskTrackTrackerConfig):
+    """``trackbench run masktrack_rcnn``: MMTracking's YouTube-VIS MaskTrack R-CNN (``--checkpoint``), the
+    tracker's published weights, and the test scale of configs/_base_/datasets/youtube_vis.py (the long side fits
+    ``scale``, the short side ``scale_short``). Frames go through the model one at a time, as MMTracking's VIS
+    test does (``batch_size`` only sets how many frames the loader decodes at once). Its results are masks, so
+    there is no detection cache (``--cache-only``) to fill."""
+
+    refuses_cache_only: ClassVar[bool] = True
+
+    scale: int = 640
+    scale_short: int = 360
+
+    def tracker_config(self) -> MaskTrackTrackerConfig:
+        names = {f.name for f in dataclasses.fields(MaskTrackTrackerConfig)}
+        return MaskTrackTrackerConfig(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
+
+
 def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_only: bool) -> list[str]:
     """``--amp`` / ``--cache-only`` as ``--set`` overrides (they enter the config and its hash)."""
     extra = (["amp=true"] if amp else []) + (
@@ -90,8 +110,11 @@ def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_
     fields = {f.name for f in dataclasses.fields(config_class)}
     if (amp and "amp" not in fields) or (cache_only and "cache_only" not in fields):
         raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: faster_rcnn_reid, "
-                              f"hncd, memotr, qdtrack, siamrpn, tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), "
+                              f"hncd, masktrack_rcnn, memotr, qdtrack, siamrpn, tracktor; --cache-only: "
+                              f"faster_rcnn_reid, qdtrack, tracktor), "
                               f"not to {method!r}")
+    if getattr(config_class, "refuses_cache_only", False) and cache_only:
+        raise TrackbenchError(f"{method} segments instances: it has no detection cache to fill (--cache-only)")
     if getattr(config_class, "requires_cache_only", False) and not cache_only:
         raise TrackbenchError(f"{method} only fills a detection cache: pass --cache-only")
     return extra

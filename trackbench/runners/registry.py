@@ -30,6 +30,7 @@ from trackbench.errors import unknown_name
 from trackbench.runners.neural_config import (
     DetectorReIDMethodConfig,
     HncdMethodConfig,
+    MaskTrackRCNNMethodConfig,
     MemotrMethodConfig,
     QDTrackMethodConfig,
     TracktorMethodConfig,
@@ -71,7 +72,8 @@ class MethodSpec:
     needs_embeddings: bool = False
     needs_checkpoint: bool = False
     needs_gpu: bool = False
-    task: str = "mot"  # "mot": rows -> <video>.txt + results.json; "sot": run_video writes its own files
+    task: str = "mot"  # "mot": rows -> <video>.txt + results.json; "sot": run_video writes its own files;
+    # "vis": the video's YouTube-VIS records (VideoResult.vis_records) -> results.json in the YouTube-VIS format
 
     def default_config(self):
         return self.config_class()
@@ -128,6 +130,11 @@ METHODS: dict[str, MethodSpec] = {
         name="hncd", summary="HNCD-MOTR (MeMOTR's network with detector proposals as extra queries), the authors' "
         "checkpoints; --detections gives the proposals; GPU optional", config_class=HncdMethodConfig,
         run_video=memotr_method, needs_detections=True, needs_checkpoint=True),
+    "masktrack_rcnn": MethodSpec(
+        name="masktrack_rcnn", summary="VIS: MaskTrack R-CNN (Yang et al. ICCV 2019), MMTracking YouTube-VIS "
+        "weights (R-50/R-101); YouTube-VIS results JSON with RLE masks; GPU optional",
+        config_class=MaskTrackRCNNMethodConfig, run_video=neural_method("run_masktrack_video"),
+        needs_detections=False, needs_checkpoint=True, task="vis"),
     "memotr": MethodSpec(
         name="memotr", summary="MeMOTR (Gao and Wang, ICCV 2023): DAB-Deformable-DETR with long-term-memory track "
         "queries, the authors' checkpoints; GPU optional", config_class=MemotrMethodConfig,
