@@ -231,6 +231,18 @@ def test_run_masktrack_with_two_workers_matches_in_process_and_scores(tiny, tmp_
     assert {r["category_id"] for r in results} <= set(range(1, VIS_CLASSES + 1))
     assert all(len(r["segmentations"]) == 3 for r in results)
     assert "VIS AP" in proc.stdout and "AR10" in proc.stdout  # --eval: `trackbench eval --task vis` of results.json
+    # --resume reruns a finished video whose YouTube-VIS part is gone, and joins the same results.json again (two
+    # workers again: each rank computes on one thread, so the floats come out bit for bit as before)
+    before = (out / "results.json").read_text()
+    (out / ".results" / f"{VIDEOS[1]}.vis.json").unlink()
+    proc = subprocess.run([sys.executable, "-m", "trackbench", "run", "masktrack_rcnn", "--dataset",
+                           str(tiny["vis_ann"]), "--img-root", str(tiny["imgs"]), "--out", str(out), "--resume",
+                           "--workers", "2", "--checkpoint", str(tiny["masktrack"]),
+                           *[a for k, v in SETTINGS.items() for a in ("--set", f"{k}={v}")]],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "manifest.json").read_text())["last_run"]["ran"] == [VIDEOS[1]]
+    assert (out / "results.json").read_text() == before
 
 
 def test_run_masktrack_refuses_cache_only(tiny, tmp_path):
@@ -238,3 +250,19 @@ def test_run_masktrack_refuses_cache_only(tiny, tmp_path):
                            str(tiny["vis_ann"]), "--out", str(tmp_path / "o"), "--checkpoint", str(tiny["masktrack"]),
                            "--cache-only"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "no detection cache" in proc.stderr + proc.stdout
+
+
+def test_baseline_file_describes_the_defaults_we_run():
+    from trackbench.baselines import load_baseline
+    from trackbench.runners.models.common.mask_rcnn import MaskRCNNConfig
+    from trackbench.runners.registry import METHODS
+
+    baseline = load_baseline(Path(__file__).resolve().parents[3] / "baselines" / "masktrack_rcnn.toml")
+    hp, run, det = baseline.hyperparameters, MaskTrackRCNNMethodConfig(), MaskRCNNConfig()
+    assert baseline.task == METHODS["masktrack_rcnn"].task == "vis"
+    assert (hp["rpn_nms_pre"], hp["rpn_max_per_img"], hp["rcnn_score_thr"]) == (
+        det.rpn.nms_pre, det.rpn.max_per_img, det.rcnn.score_thr)
+    assert (hp["match_weight_det_score"], hp["match_weight_iou"], hp["match_weight_det_label"],
+            hp["num_frames_retain"]) == (run.match_weight_det_score, run.match_weight_iou,
+                                         run.match_weight_det_label, run.num_frames_retain)
+    assert hp["test_scale"] == [run.scale, run.scale_short]
