@@ -132,7 +132,7 @@ METHODS: dict[str, MethodSpec] = {
         run_video=memotr_method, needs_detections=True, needs_checkpoint=True),
     "masktrack_rcnn": MethodSpec(
         name="masktrack_rcnn", summary="VIS: MaskTrack R-CNN (Yang et al. ICCV 2019), MMTracking YouTube-VIS "
-        "weights (R-50/R-101); YouTube-VIS results JSON with RLE masks; GPU optional",
+        "weights (R-50/R-101/X-101); YouTube-VIS results JSON with RLE masks; GPU optional",
         config_class=MaskTrackRCNNMethodConfig, run_video=neural_method("run_masktrack_video"),
         needs_detections=False, needs_checkpoint=True, task="vis"),
     "memotr": MethodSpec(

@@ -178,23 +178,24 @@ def test_video_records_average_scores_vote_the_class_and_leave_absent_frames_non
 
 
 # ---- checkpoint layout --------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("stages,depth", [((3, 4, 6, 3), 50), ((3, 4, 23, 3), 101)])
-def test_checkpoint_in_mmtrackings_layout_loads_strictly(tmp_path, stages, depth):
+@pytest.mark.parametrize("stages,groups,depth", [((3, 4, 6, 3), 1, 50), ((3, 4, 23, 3), 1, 101),
+                                                 ((3, 4, 23, 3), 4, 101)])
+def test_checkpoint_in_mmtrackings_layout_loads_strictly(tmp_path, stages, groups, depth):
+    """R-50, R-101 and (tiny) ResNeXt-101 layouts, written from mmdet's definitions, load with nothing left."""
     widths = dataclasses.replace(TINY, num_classes=3)
-    state = random_state(masktrack_shapes(widths, stages), 0)
+    state = random_state(masktrack_shapes(widths, stages, groups), 0)
     config = masktrack_config_from_state(state)
     assert config.detector.depth == depth and config.detector.num_classes == 3
+    assert (config.detector.groups, config.detector.base_width) == ((1, 4) if groups == 1 else (groups, 4))
     path = tmp_path / "m.pth"
     torch.save({"state_dict": state}, path)
     model = load_checkpoint(MaskTrackRCNNModel(config), path, KEY_MAP)
     assert set(export_state_dict(model, KEY_MAP)) == set(state)
-
-
-def test_resnext_checkpoint_is_refused_with_a_clear_message():
-    state = random_state(masktrack_shapes(TINY), 0)
-    state["detector.backbone.layer1.0.conv2.weight"] = torch.zeros(32, 1, 3, 3)
-    with pytest.raises(Exception, match="ResNeXt"):
-        masktrack_config_from_state(state)
+    if groups > 1:
+        assert model.detector.backbone.layer2[0].conv2.groups == groups
+        with torch.no_grad():
+            feats = model.detector.extract_feat(torch.zeros(1, 3, 64, 64))
+        assert [tuple(f.shape[1:]) for f in feats[:2]] == [(widths.fpn, 16, 16), (widths.fpn, 8, 8)]
 
 
 # ---- end to end ---------------------------------------------------------------------------------------------------

@@ -170,13 +170,27 @@ def resnet_depth_from_state(state: Mapping[str, torch.Tensor], prefix: str = "ba
     return {6: 50, 23: 101, 36: 152}.get(len(blocks), 50)
 
 
+def resnext_groups_from_state(state: Mapping[str, torch.Tensor], prefix: str = "backbone.") -> tuple[int, int]:
+    """(groups, base_width) of a ResNet/ResNeXt checkpoint from its first 3×3 block conv, shaped
+    (width, width / groups, 3, 3); for the first stage (planes = base channels) base_width = width / groups.
+    A plain ResNet gives (1, 4), mmdet's defaults."""
+    conv2 = state.get(f"{prefix}layer1.0.conv2.weight")
+    if conv2 is None or conv2.dim() != 4 or conv2.shape[0] == conv2.shape[1]:
+        return 1, 4
+    groups = int(conv2.shape[0]) // int(conv2.shape[1])
+    return groups, int(conv2.shape[0]) // groups
+
+
 def faster_rcnn_config_from_state(
     state: Mapping[str, torch.Tensor], prefix: str = "", style: str = "pytorch"
 ) -> FasterRCNNConfig:
-    """The :class:`FasterRCNNConfig` whose widths and class count fit a checkpoint's tensors."""
+    """The :class:`FasterRCNNConfig` whose depth, widths and class count fit a checkpoint's tensors."""
+    groups, base_width = resnext_groups_from_state(state, f"{prefix}backbone.")
     return FasterRCNNConfig(
         num_classes=_dim(state, f"{prefix}roi_head.bbox_head.fc_cls.weight", 0, 2) - 1,
         depth=resnet_depth_from_state(state, f"{prefix}backbone."),
+        groups=groups,
+        base_width=base_width,
         style=style,
         base_channels=_dim(state, f"{prefix}backbone.conv1.weight", 0, 64),
         fpn_channels=_dim(state, f"{prefix}neck.lateral_convs.0.conv.weight", 0, 256),

@@ -1,4 +1,5 @@
-"""MaskTrack R-CNN's network: the Mask R-CNN detector (``detector.*``) and MMTracking's ``RoITrackHead``
+"""MaskTrack R-CNN's network: the Mask R-CNN detector (``detector.*``; ResNet-50, ResNet-101 or ResNeXt-101
+backbone, read from the checkpoint) and MMTracking's ``RoITrackHead``
 (``track_head.*``: RoIAlign 7×7 on strides 4-32, then ``RoIEmbedHead`` with two FCs and ReLU), module names as
 in MMTracking so a published checkpoint loads through a prefix-only key map, strictly.
 
@@ -15,7 +16,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from trackbench.errors import TrackbenchError
 from trackbench.runners.models.common.checkpoint import KeyMap, _dim, faster_rcnn_config_from_state
 from trackbench.runners.models.common.mask_rcnn import MaskRCNN, MaskRCNNConfig
 from trackbench.runners.models.common.roi_head import SingleRoIExtractor, boxes_to_rois
@@ -78,14 +78,11 @@ class MaskTrackRCNNModel(nn.Module):
 
 def masktrack_config_from_state(state: Mapping[str, torch.Tensor]) -> MaskTrackModelConfig:
     """The :class:`MaskTrackModelConfig` whose depth, widths and class count fit a checkpoint's tensors."""
-    conv2 = state.get("detector.backbone.layer1.0.conv2.weight")
-    if conv2 is not None and conv2.dim() == 4 and conv2.shape[1] != conv2.shape[0]:
-        raise TrackbenchError("this checkpoint's backbone is a ResNeXt (grouped 3x3 convs, e.g. the X-101 model); "
-                              "only the ResNet-50 and ResNet-101 MaskTrack R-CNN checkpoints are supported")
     base = faster_rcnn_config_from_state(state, "detector.")
     head = "detector.roi_head.mask_head."
     detector = MaskRCNNConfig(
-        num_classes=base.num_classes, depth=base.depth, base_channels=base.base_channels,
+        num_classes=base.num_classes, depth=base.depth, groups=base.groups, base_width=base.base_width,
+        base_channels=base.base_channels,
         fpn_channels=base.fpn_channels, fc_channels=base.fc_channels,
         mask_convs=sum(1 for k in state if k.startswith(f"{head}convs.") and k.endswith(".conv.weight")),
         mask_channels=_dim(state, f"{head}upsample.weight", 1, 256),
