@@ -93,7 +93,8 @@ def run_command(
     metrics: Annotated[Optional[list[str]], typer.Option("--metrics", help="For --eval: the metrics to show, as "
                                                          "`trackbench eval --metrics` takes them.")] = None,
 ) -> int:
-    """Run METHOD over every video of a dataset and write MOTChallenge results (resumable, multi-process)."""
+    """Run METHOD over every video of a dataset and write its results (MOTChallenge tracks, SOT result files or
+    YouTube-VIS instances; resumable, multi-process)."""
     from trackbench.runners.launcher.interrupts import RunInterrupted
     from trackbench.runners.launcher.launch import RunRequest, launch
 

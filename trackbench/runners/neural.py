@@ -427,8 +427,10 @@ def run_masktrack_video(video, config: MaskTrackRCNNMethodConfig, context) -> Vi
     categories = _category_ids(context.dataset_path)
     num_classes = model.config.detector.num_classes
     if categories is not None and not set(range(1, num_classes + 1)) <= categories:
-        raise TrackbenchError(f"the checkpoint has {num_classes} classes, written as category ids 1..{num_classes} "
-                              f"as MMTracking does, but the dataset's categories are {sorted(categories)[:10]}...")
+        missing = sorted(set(range(1, num_classes + 1)) - categories)
+        raise InputFileError(context.dataset_path, f"the checkpoint's {num_classes} classes are written as category "
+                             f"ids 1..{num_classes} (as MMTracking does), but this dataset has no categories "
+                             f"{missing[:10]}{' ...' if len(missing) > 10 else ''}")
     preprocess = dataclasses.replace(MOT17_PYTORCH, scale=(config.scale, config.scale_short))
     batches = frame_batches(FrameFiles(video_frame_paths(video), preprocess), config.batch_size,
                             config.loader_workers)
