@@ -70,7 +70,12 @@ def main() -> None:
         "stages": "RPN proposals, detections (boxes, scores, labels, RLE masks), similarity logits, match scores, "
                   "assigned ids, tracker output, results.json of YouTubeVISDataset.format_results",
         "versions": info["versions"],
+        "oracle_env": Path(args.oracle_python).parents[1].name + (
+            " (tools/oracles/build_env.sh mmtrack014-ext22: mmcv 1.7.2's Python with the prebuilt mmcv 2.2.0 CPU "
+            "ops, the same C++ RoIAlign and nms kernels)" if "ext22" in args.oracle_python else ""),
     }
+    if "oracle_env_note" in info:
+        entry["oracle_env_note"] = info["oracle_env_note"]
     shared = OUT_DIR.parent / "PROVENANCE.json"
     provenance = shared if shared.is_file() else OUT_DIR / "PROVENANCE.json"
     data = json.loads(provenance.read_text()) if provenance.is_file() else {"fixtures": {}}
