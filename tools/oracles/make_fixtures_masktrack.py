@@ -61,7 +61,7 @@ def main() -> None:
         "made_by": "python tools/oracles/make_fixtures_masktrack.py",
         "command": " ".join(command),
         "official_package": f"mmtrack {info['versions']['mmtrack']} (mmdet {info['versions']['mmdet']}, "
-                            f"mmcv-full {info['versions']['mmcv']})",
+                            f"mmcv {info['versions']['mmcv']})",
         "config": f"configs/{info['config']} (test pipeline img_scale set to {list(SCALE)}; detector init_cfg "
                   "removed: all weights from the checkpoint, loaded strictly)",
         "frames": "../shared/realdata/otb/OTB100/" + ", ".join(FRAMES) + f" decoded by OpenCV "
