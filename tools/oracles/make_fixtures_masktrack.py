@@ -61,7 +61,7 @@ def main() -> None:
         "made_by": "python tools/oracles/make_fixtures_masktrack.py",
         "command": " ".join(command),
         "official_package": f"mmtrack {info['versions']['mmtrack']} (mmdet {info['versions']['mmdet']}, "
-                            f"mmcv {info['versions']['mmcv']})",
+                            f"{info['versions'].get('mmcv_distribution', 'mmcv')} {info['versions']['mmcv']})",
         "config": f"configs/{info['config']} (test pipeline img_scale set to {list(SCALE)}; detector init_cfg "
                   "removed: all weights from the checkpoint, loaded strictly)",
         "frames": "../shared/realdata/otb/OTB100/" + ", ".join(FRAMES) + f" decoded by OpenCV "
@@ -70,9 +70,10 @@ def main() -> None:
         "stages": "RPN proposals, detections (boxes, scores, labels, RLE masks), similarity logits, match scores, "
                   "assigned ids, tracker output, results.json of YouTubeVISDataset.format_results",
         "versions": info["versions"],
-        "oracle_env": Path(args.oracle_python).parents[1].name + (
-            " (tools/oracles/build_env.sh mmtrack014-ext22: mmcv 1.7.2's Python with the prebuilt mmcv 2.2.0 CPU "
-            "ops, the same C++ RoIAlign and nms kernels)" if "ext22" in args.oracle_python else ""),
+        "oracle_env": str(Path(args.oracle_python).parents[1]) + (
+            " (as tools/oracles/build_env.sh mmtrack014-ext22 builds it: mmcv 1.7.2's Python with the prebuilt "
+            "mmcv 2.2.0 CPU ops, the same C++ RoIAlign and nms kernels)"
+            if info["versions"].get("mmcv_distribution") == "mmcv" else " (mmcv-full 1.7.2 built with its ops)"),
     }
     if "oracle_env_note" in info:
         entry["oracle_env_note"] = info["oracle_env_note"]

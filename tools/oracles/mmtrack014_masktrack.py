@@ -25,6 +25,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 
 import cv2
 import numpy as np
@@ -62,6 +63,18 @@ def stub_torchvision() -> str | None:
     modules["torchvision"].ops = modules["torchvision.ops"]
     sys.modules.update(modules)
     return TORCHVISION_NOTE
+
+
+def mmcv_distribution() -> str:
+    """"mmcv-full" when mmcv 1.x was built with its ops; "mmcv" when its ops come from elsewhere (build_env.sh
+    mmtrack014-ext22 copies the prebuilt mmcv 2.2.0 CPU ops in)."""
+    from importlib import metadata
+
+    try:
+        metadata.version("mmcv-full")
+        return "mmcv-full"
+    except metadata.PackageNotFoundError:
+        return "mmcv"
 
 
 def rle_texts(masks) -> list[str]:
@@ -169,7 +182,10 @@ def main() -> None:
     observe(tracker, "assign_ids", lambda r: rec["assigned"].__setitem__(-1, r[0].numpy().copy()))
     observe(tracker, "track", on_track)
 
+    start = time.perf_counter()
     outputs = single_gpu_test(MMDataParallel(model), loader)
+    seconds = time.perf_counter() - start  # decode, pipeline, model, tracker, mask encoding: the whole test loop
+    print(f"single_gpu_test seconds: {seconds:.4f}", flush=True)
     dataset.format_results(outputs, resfile_path=work)
     with open(os.path.join(work, "results.json")) as fh:
         results_json = fh.read()
@@ -190,9 +206,9 @@ def main() -> None:
     out["results_json"] = np.array(results_json)
     versions = dict(torch=torch.__version__, mmcv=mmcv.__version__, mmdet=mmdet.__version__,
                     mmtrack=mmtrack.__version__, opencv=cv2.__version__, numpy=np.__version__,
-                    python=sys.version.split()[0])
+                    python=sys.version.split()[0], mmcv_distribution=mmcv_distribution())
     info = dict(model="masktrack_rcnn", config=CONFIG, scale=list(args.scale), frames=frames_meta,
-                versions=versions, command=" ".join([sys.executable] + sys.argv))
+                versions=versions, command=" ".join([sys.executable] + sys.argv), test_seconds=round(seconds, 4))
     if env_note:
         info["oracle_env_note"] = env_note
     out["info"] = np.array(json.dumps(info))
