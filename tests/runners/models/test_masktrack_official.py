@@ -9,6 +9,8 @@ mask may differ only where RoIAlign's float rounding moves a probability across 
 When the fixture was made (2026-12-07, this repository's CPU torch): proposals equal, detection boxes within
 9.2e-5 px, scores within 5.3e-8, all 41 masks pixel for pixel, similarity logits within 6.7e-6 and match
 scores within 8.1e-6, the same ids, and results.json equal but for the last digits of 6 averaged scores.
+Frames 1 and 2 hold MMTracking's duplicate-id case (two detections given track 2, then track 4) and detections
+the assign loop drops, so those paths are compared too.
 """
 
 from __future__ import annotations
@@ -139,6 +141,9 @@ def test_similarity_match_scores_and_ids_match(run):
             if ours[stage][i] is not None:
                 np.testing.assert_allclose(ours[stage][i], official[f"f{i}/{stage}"], rtol=LOGIT_RTOL,
                                            atol=LOGIT_RTOL, err_msg=f"frame {i}: {stage}")
+    duplicates = [len(set(ids)) < len(ids) for ids in (official[f"f{i}/tracks"][:, 0].tolist()
+                                                       for i in range(len(info["frames"])))]
+    assert any(duplicates), "the fixture should exercise MMTracking's duplicate ids"
     for i in range(len(info["frames"])):
         theirs = official[f"f{i}/tracks"]  # id, x1, y1, x2, y2, score, label
         out, found = ours["tracks"][i]
