@@ -34,37 +34,6 @@ import torch
 CONFIG = "vis/masktrack_rcnn/masktrack_rcnn_r50_fpn_12e_youtubevis2019.py"
 
 
-TORCHVISION_NOTE = ("torchvision stubbed in sys.modules (no torchvision loads with this CPU torch): mmcv 1.7 imports it "
-                    "at module level for the URLs of torchvision:// checkpoints and mmtrack's STARK imports its "
-                    "normalize; neither runs here, nothing the oracle computes comes from it")
-
-
-def stub_torchvision() -> str | None:
-    """Put an empty ``torchvision`` in ``sys.modules`` when the real one does not import; returns the note."""
-    import types
-
-    try:
-        import torchvision  # noqa: F401
-
-        return None
-    except Exception:  # ImportError, or a torchvision whose C extension does not load with this torch
-        for name in [n for n in sys.modules if n == "torchvision" or n.startswith("torchvision.")]:
-            del sys.modules[name]
-
-    def unavailable(*args, **kwargs):
-        raise RuntimeError("torchvision is a stub in this oracle environment")
-
-    modules = {name: types.ModuleType(name) for name in
-               ("torchvision", "torchvision.transforms", "torchvision.transforms.functional", "torchvision.ops")}
-    modules["torchvision"].__version__ = "0.0.0+stub"
-    modules["torchvision.transforms.functional"].normalize = unavailable
-    modules["torchvision"].transforms = modules["torchvision.transforms"]
-    modules["torchvision.transforms"].functional = modules["torchvision.transforms.functional"]
-    modules["torchvision"].ops = modules["torchvision.ops"]
-    sys.modules.update(modules)
-    return TORCHVISION_NOTE
-
-
 def mmcv_distribution() -> str:
     """"mmcv-full" when mmcv 1.x was built with its ops; "mmcv" when its ops come from elsewhere (build_env.sh
     mmtrack014-ext22 copies the prebuilt mmcv 2.2.0 CPU ops in)."""
@@ -115,7 +84,11 @@ def main() -> None:
     ap.add_argument("--out", required=True)
     args = ap.parse_args()
     torch.set_num_threads(1)
-    env_note = stub_torchvision()
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from torchvision_shim import import_torchvision
+
+    import_torchvision()  # mmcv 1.x's runner imports torchvision (tools/oracles/torchvision_shim.py)
+    import torchvision
 
     import mmcv
     import mmdet
@@ -206,11 +179,10 @@ def main() -> None:
     out["results_json"] = np.array(results_json)
     versions = dict(torch=torch.__version__, mmcv=mmcv.__version__, mmdet=mmdet.__version__,
                     mmtrack=mmtrack.__version__, opencv=cv2.__version__, numpy=np.__version__,
-                    python=sys.version.split()[0], mmcv_distribution=mmcv_distribution())
+                    python=sys.version.split()[0], mmcv_distribution=mmcv_distribution(),
+                    torchvision=torchvision.__version__)
     info = dict(model="masktrack_rcnn", config=CONFIG, scale=list(args.scale), frames=frames_meta,
                 versions=versions, command=" ".join([sys.executable] + sys.argv), test_seconds=round(seconds, 4))
-    if env_note:
-        info["oracle_env_note"] = env_note
     out["info"] = np.array(json.dumps(info))
     np.savez_compressed(args.out, **out)
 

@@ -6,7 +6,6 @@ MMTracking's / mmdet 2.x's module definitions (not from our models), filled with
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import pytest
@@ -143,54 +142,3 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
-
-
-def seeded_tensor(key: str, shape: tuple[int, ...], seed: int, gain: float = 1.0, bias: float = 0.0) -> torch.Tensor:
-    """A deterministic tensor from ``(seed, key)`` alone (not the key order): He-normal for conv / linear
-    weights, norm scales 1 ± 0.1, biases ± 0.01, running means ± 0.1, running variances exp(0.2 N(0, 1))."""
-    import math
-    import zlib
-
-    if key.endswith("num_batches_tracked"):
-        return torch.tensor(0, dtype=torch.long)
-    g = torch.Generator().manual_seed((seed << 32) + zlib.crc32(f"{seed}/{key}".encode()))
-    noise = torch.randn(shape, generator=g, dtype=torch.float32).double()
-    leaf = key.rsplit(".", 1)[-1]
-    if leaf == "running_var":
-        return torch.exp(0.2 * noise).float()
-    if leaf == "running_mean":
-        mean, std = 0.0, 0.1
-    elif len(shape) >= 2:
-        mean, std = 0.0, math.sqrt(2.0 / math.prod(shape[1:]))
-    elif leaf == "weight":
-        mean, std = 1.0, 0.1
-    else:
-        mean, std = 0.0, 0.01
-    return (mean + bias + gain * std * noise).float()
-
-
-# MaskTrack R-CNN's seeded recipe: (fnmatch pattern, gain, added mean); the first match applies. Damped residual
-# branches keep a 50-layer ResNet's activations in range; small box regressions; a background logit that leaves a
-# few tens of detections over the 0.01 score threshold; embeddings whose dot products stay in softmax's range.
-MASKTRACK_RECIPE = (("*.bn3.weight", 0.2, -0.8), ("*.rpn_cls.weight", 0.1, 0.0), ("*.rpn_reg.weight", 0.05, 0.0),
-                    ("*.fc_reg.weight", 0.05, 0.0), ("*.fc_cls.weight", 0.05, 0.0),
-                    ("track_head.embed_head.fcs.1.weight", 0.01, 0.0))
-MASKTRACK_SEED = 20
-
-
-def seeded_masktrack_state(seed: int = MASKTRACK_SEED, w: Widths = dataclasses.replace(MMTRACK_FULL, num_classes=40),
-                           stages: tuple[int, ...] = (3, 4, 6, 3), background_bias: float = 8.5) -> dict:
-    """MaskTrack R-CNN weights in MMTracking's layout (published sizes, 40 YouTube-VIS classes by default) for
-    the official-fixture comparison: the same tensors wherever they are generated."""
-    import fnmatch
-
-    state = {}
-    for key, shape in masktrack_shapes(w, stages):
-        rule = next((r for r in MASKTRACK_RECIPE if fnmatch.fnmatchcase(key, r[0])), None)
-        gain, bias = (rule[1], rule[2]) if rule else (1.0, 0.0)
-        value = seeded_tensor(key, shape, seed, gain, bias)
-        if key.endswith("roi_head.bbox_head.fc_cls.bias"):
-            value[-1] += background_bias  # mmdet puts background last
-            value[0] += 1.7  # "person" competes with the class the common features favour
-        state[key] = value
-    return state

@@ -267,3 +267,14 @@ def test_baseline_file_describes_the_defaults_we_run():
             hp["num_frames_retain"]) == (run.match_weight_det_score, run.match_weight_iou,
                                          run.match_weight_det_label, run.num_frames_retain)
     assert hp["test_scale"] == [run.scale, run.scale_short]
+
+
+def test_seeded_layout_is_mmtrackings_published_checkpoint_layout():
+    """The seeded fixture weights (models/seeded.py) have exactly the keys and shapes written here from MMTracking's
+    and mmdet's module definitions at the published sizes."""
+    from mmtrack_state_dicts import MMTRACK_FULL
+
+    from trackbench.runners.models.seeded import official_layout
+
+    assert official_layout("masktrack_rcnn") == dict(masktrack_shapes(dataclasses.replace(MMTRACK_FULL,
+                                                                                            num_classes=40)))

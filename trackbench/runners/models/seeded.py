@@ -87,10 +87,16 @@ RECIPES: dict[str, tuple[Rule, ...]] = {
                     Rule("*.fc_cls.bias", offsets=((0, -3.6),))),
     "reid": (_RESIDUAL,),
     "siamrpn": (_RESIDUAL,),
+    # MaskTrack R-CNN, 40 classes: a background logit that leaves 10-20 detections over the 0.01 score threshold
+    # per OTB Basketball frame at scale (320, 180), "person" competing with the class the shared features favour,
+    # and embedding FCs whose dot products stay in the softmax's range (the tracker both matches and drops)
+    "masktrack_rcnn": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.05),
+                       Rule("*.fc_cls.bias", offsets=((0, 1.7), (40, 8.5))),
+                       Rule("track_head.embed_head.fcs.1.weight", gain=0.01)),
 }
 
 # (seed, recipe) of each checkpoint the fixtures were made with
-SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3}
+SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3, "masktrack_rcnn": 20}
 
 
 def official_layout(name: str) -> dict[str, tuple[int, ...]]:
@@ -110,8 +116,14 @@ def official_layout(name: str) -> dict[str, tuple[int, ...]]:
         with torch.device("meta"):
             model = SiamRpnPlusPlus()
         return {k: tuple(v.shape) for k, v in export_siamrpn_state_dict(model).items()}
+    if name == "masktrack_rcnn":
+        from trackbench.runners.models.masktrack_rcnn.model import KEY_MAP, MaskTrackRCNNModel
+
+        with torch.device("meta"):
+            model = MaskTrackRCNNModel()
+        return {k: tuple(v.shape) for k, v in export_state_dict(model, KEY_MAP).items()}
     if name not in builders:
-        raise unknown_name("seeded weight layout", name, {**builders, "siamrpn": None})
+        raise unknown_name("seeded weight layout", name, {**builders, "siamrpn": None, "masktrack_rcnn": None})
     with torch.device("meta"):  # shapes only: no memory, no initialisation time
         model = builders[name]()
     shapes = {k: tuple(v.shape) for k, v in export_state_dict(model, name).items()}
