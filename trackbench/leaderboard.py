@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,7 +162,28 @@ def _coverage_note(record: ResultRecord) -> str | None:
             f"not scored: {'; '.join(parts)}")
 
 
-def _ranked_table(board: Board, baselines, show_published: bool, notes: list[str]) -> Table:
+@dataclass(frozen=True)
+class CiSettings:
+    """``leaderboard --ci``: resamples, seed and level of the intervals and significance marks."""
+
+    bootstrap: int = 1000
+    seed: int = 0
+    level: float = 95.0
+
+
+def _ci_cells(ranked: list[ResultRecord], column: str, ci: CiSettings):
+    """The interval and vs-above columns for records ranked by ``column`` (from their sufficient statistics)."""
+    from trackbench.metrics.stats.ranking import significance_cells
+    from trackbench.metrics.stats.records import record_stats
+
+    stats = [record_stats(r.metrics, r.task, r.benchmark, r.results_path or r.name) for r in ranked]
+    field = COLUMN_FIELDS.get(column, column)
+    scale = 1.0 if column in NOT_PERCENT or field in NOT_PERCENT or field in COUNT_FIELDS else 100.0
+    return significance_cells(stats, field, column, scale, ci.bootstrap, ci.seed, ci.level)
+
+
+def _ranked_table(board: Board, baselines, show_published: bool, notes: list[str], ci: CiSettings | None = None,
+                  reports: dict[str, str] | None = None) -> Table:
     columns = board.columns
     first = columns[0]
     chosen = board.records
@@ -180,7 +202,8 @@ def _ranked_table(board: Board, baselines, show_published: bool, notes: list[str
     for i in order:
         record = chosen[i]
         pub = published_for(baselines or {}, record.method, record.benchmark, record.split) if show_published else None
-        cells = [record.name]
+        link = (reports or {}).get(record.name)
+        cells = [f"[{record.name}]({link})" if link else record.name]
         for j, c in enumerate(columns):
             v = values[i][j]
             text = format_value(c, v)
@@ -201,6 +224,11 @@ def _ranked_table(board: Board, baselines, show_published: bool, notes: list[str
         if note:
             notes.append(note)
     board.records = [chosen[i] for i in order]
+    if ci is not None:
+        head, extra, note = _ci_cells(board.records, first, ci)
+        header = header[:-1] + head + header[-1:]
+        rows = [r[:-1] + c + r[-1:] for r, c in zip(rows, extra)]
+        notes.append(f"{board.benchmark} {board.split}: {note}")
     return Table(f"Leaderboard: {board.benchmark} {board.split}".strip(), header, rows)
 
 
@@ -212,9 +240,13 @@ def build_leaderboard(
     baselines: dict[str, Baseline] | None = None,
     show_published: bool = False,
     per_sequence: bool = False,
+    ci: CiSettings | None = None,
+    reports: dict[str, str] | None = None,
 ) -> Leaderboard:
     """One ranked table per (benchmark, split, task), each with its task's columns (or the ``metrics`` it
-    carries), then the per-sequence tables. A name in ``metrics`` that no record can show is an error."""
+    carries), then the per-sequence tables. A name in ``metrics`` that no record can show is an error. ``ci``:
+    each row's interval on the sorting metric and its paired test against the row above; ``reports``: record
+    name -> link of its per-identity error report (the Method cell links to it)."""
     chosen = [r for r in records if (benchmark is None or r.benchmark.lower() == benchmark.lower())
               and (split is None or r.split.lower() == split.lower())]
     if not chosen:
@@ -225,7 +257,7 @@ def build_leaderboard(
     boards, tables = [], []
     for _, group in group_records(chosen):
         board = Board(group[0].benchmark, group[0].split, group[0].task, group, _columns_for(group, metrics))
-        tables.append(_ranked_table(board, baselines, show_published, notes))
+        tables.append(_ranked_table(board, baselines, show_published, notes, ci, reports))
         boards.append(board)
     if show_published:
         notes.insert(0, "Cells read: ours (published, ours - published).")
@@ -319,6 +351,9 @@ def to_markdown(board: Leaderboard) -> str:
 
 
 def _md_cell_to_html(text: str) -> str:
+    link = re.fullmatch(r"\[(.+)\]\((.+)\)", text)
+    if link:
+        return f"<a href='{html.escape(link.group(2))}'>{html.escape(link.group(1))}</a>"
     escaped = html.escape(text)
     if escaped.startswith("**") and "**" in escaped[2:]:
         end = escaped.index("**", 2)

@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import sys
+import time
 
 import cv2
 import numpy as np
@@ -110,7 +111,7 @@ def main() -> None:
     tracker.regress_tracks = regress_tracks
 
     frames = decode(args.video, args.frames)
-    meta = []
+    meta, seconds = [], []
     cfg.data.test.pipeline[0].type = "LoadImageFromWebcam"  # as inference_mot does for arrays
     pipeline = Compose(cfg.data.test.pipeline)
     for frame_id, img in enumerate(frames):
@@ -121,8 +122,10 @@ def main() -> None:
                         detections=[public[f"f{frame_id}"].astype(np.float32)])
         data = collate([pipeline(data)], samples_per_gpu=1)
         data["img_metas"] = data["img_metas"][0].data
+        start = time.perf_counter()
         with torch.no_grad():
             result = model(return_loss=False, rescale=True, **data)
+        seconds.append(time.perf_counter() - start)
         tracks = result["track_bboxes"][0]  # class 0: (id, x1, y1, x2, y2, score)
         rec["tracks"].append(np.asarray(tracks, dtype=np.float64).reshape(-1, 6))
         meta.append(dict(md5=hashlib.md5(img.tobytes()).hexdigest()))
@@ -142,6 +145,7 @@ def main() -> None:
                     mmtrack=mmtrack.__version__, opencv=cv2.__version__, numpy=np.__version__,
                     python=sys.version.split()[0])
     info = dict(model="tracktor", mode=mode, config=CONFIG, scale=args.scale, frames=meta, versions=versions,
+                model_seconds=seconds, threads=torch.get_num_threads(),
                 command=" ".join([sys.executable] + sys.argv))
     out["info"] = np.array(json.dumps(info))
     np.savez_compressed(args.out, **out)

@@ -20,6 +20,8 @@ COMMAND_MODULES = (
     "trackbench.cli.track",
     "trackbench.cli.eval.command",
     "trackbench.cli.leaderboard",
+    "trackbench.cli.compare",
+    "trackbench.cli.report",
 )
 
 

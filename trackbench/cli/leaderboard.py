@@ -37,6 +37,18 @@ def register(app: typer.Typer) -> None:
     app.command("leaderboard", no_args_is_help=True)(leaderboard)
 
 
+def report_links(store: Path, page: Path) -> dict[str, str]:
+    """Record name -> link (relative to the page) of each ``<name>.report.html`` (``trackbench report``) in the
+    results store, so the leaderboard's rows link to their per-identity error reports."""
+    import os
+
+    from trackbench.cli.report import PAGE_SUFFIX
+
+    folder = Path(store) if Path(store).is_dir() else Path(store).parent
+    return {p.name[: -len(PAGE_SUFFIX)]: Path(os.path.relpath(p, Path(page).resolve().parent)).as_posix()
+            for p in sorted(folder.resolve().rglob(f"*{PAGE_SUFFIX}"))}
+
+
 def leaderboard(
     results: Annotated[Path, typer.Option("--results", help="Results store: a folder of *.record.json.")],
     out: Annotated[Path, typer.Option("--out", help="Page to write, e.g. leaderboards/mot17.md.")],
@@ -54,6 +66,11 @@ def leaderboard(
         "--format", help="markdown or one self-contained html page (default: from the --out suffix, .md or .html).")
     ] = None,
     plots: Annotated[bool, typer.Option("--plots/--no-plots", help="Write PNG plots next to the page.")] = True,
+    ci: Annotated[bool, typer.Option("--ci", help="Intervals on the sorting metric and marks where a row is not "
+                                                  "significantly different from the row above.")] = False,
+    bootstrap: Annotated[int, typer.Option("--bootstrap", min=1, help="Resamples for --ci.")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the --ci resamples.")] = 0,
+    ci_level: Annotated[float, typer.Option("--ci-level", help="Level of the --ci intervals and tests (%).")] = 95.0,
 ) -> None:
     """Generate a model-zoo style leaderboard, with published numbers beside reproduced ones."""
     from trackbench.baselines import default_baselines_dir, load_baselines
@@ -70,8 +87,15 @@ def leaderboard(
         if folder is None:
             raise TrackbenchError("--published needs the baselines registry: pass --baselines DIR")
         registry = load_baselines(folder)
+    settings = None
+    if ci:
+        from trackbench.leaderboard import CiSettings
+        from trackbench.metrics.stats.resample import check_level
+
+        settings = CiSettings(bootstrap, seed, check_level(ci_level))
     board = build_leaderboard(records, metrics=metrics, benchmark=benchmark, split=split, baselines=registry,
-                              show_published=published, per_sequence=per_sequence)
+                              show_published=published, per_sequence=per_sequence, ci=settings,
+                              reports=report_links(results, out))
     written = write_leaderboard(board, out, fmt=fmt.value, plots=plots)
     console = Console()
     console.print(f"wrote {written[0]} ({len(board.records)} result(s))" +

@@ -93,7 +93,8 @@ def run_command(
     metrics: Annotated[Optional[list[str]], typer.Option("--metrics", help="For --eval: the metrics to show, as "
                                                          "`trackbench eval --metrics` takes them.")] = None,
 ) -> int:
-    """Run METHOD over every video of a dataset and write MOTChallenge results (resumable, multi-process)."""
+    """Run METHOD over every video of a dataset and write its results (MOTChallenge tracks, SOT result files or
+    YouTube-VIS instances; resumable, multi-process)."""
     from trackbench.runners.launcher.interrupts import RunInterrupted
     from trackbench.runners.launcher.launch import RunRequest, launch
 
@@ -148,6 +149,8 @@ def run_command(
             return _evaluate_sot(request, benchmark, protocol or "ope", chosen)
         if spec.task == "vid":
             return _evaluate_vid(request, chosen)
+        if spec.task == "vis":
+            return _evaluate_vis(request, benchmark, chosen)
         return _evaluate(request, benchmark, chosen)
     return 0
 
@@ -166,7 +169,8 @@ def resume_command(ctx: typer.Context) -> str:
 def _check_eval_available(task: str = "mot") -> None:
     import importlib.util
 
-    module = {"sot": "trackbench.cli.eval.sot", "vid": "trackbench.cli.eval.ap"}.get(task, "trackbench.cli.eval.mot")
+    module = {"sot": "trackbench.cli.eval.sot", "vid": "trackbench.cli.eval.ap", "vis": "trackbench.cli.eval.ap"}.get(
+        task, "trackbench.cli.eval.mot")
     if importlib.util.find_spec(module) is None:
         raise TrackbenchError(f"--eval needs the {task.upper()} evaluator ({module}), not in this build; "
                               "score later with `trackbench eval`")
@@ -193,6 +197,16 @@ def _evaluate_vid(request, metrics: list[str]) -> int:
         raise TrackbenchError("--eval of a video object detection run needs a CocoVID --dataset (the ImageNet VID "
                               "annotations from `trackbench convert ilsvrc_vid`)")
     return main(["eval", "--task", "vid", "--gt", str(request.dataset), "--results",
+                 str(Path(request.out) / "results.json")] + metrics)
+
+
+def _evaluate_vis(request, benchmark: Optional[str], metrics: list[str]) -> int:
+    """VIS runs: ``trackbench eval --task vis`` of ``results.json`` (YouTube-VIS format) against the CocoVID gt."""
+    from trackbench.cli.app import main
+
+    if benchmark is not None:
+        raise TrackbenchError("--benchmark does not apply to a VIS run: it is scored against --dataset")
+    return main(["eval", "--task", "vis", "--gt", str(request.dataset), "--results",
                  str(Path(request.out) / "results.json")] + metrics)
 
 

@@ -1,6 +1,7 @@
 """Running the neural models over one video on one rank: QDTrack (detector + embeddings + quasi-dense tracker),
-Tracktor (detector regression + ReID + camera-motion compensation) and the Faster R-CNN detector with DeepSORT's
-ReID, whose output fills the detection cache that the association trackers replay on CPU.
+Tracktor (detector regression + ReID + camera-motion compensation), MaskTrack R-CNN (Mask R-CNN + track head,
+YouTube-VIS records) and the Faster R-CNN detector with DeepSORT's ReID, whose output fills the detection cache
+that the association trackers replay on CPU.
 
 Frames are decoded (OpenCV) and preprocessed in DataLoader worker processes while the model runs; one video at
 a time per rank (the launcher hands videos out); ``amp`` runs the network under autocast (fp16 on CUDA, bf16
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import multiprocessing
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -40,7 +42,12 @@ from trackbench.runners.models.common.preprocess import (
 from trackbench.runners.models.qdtrack.head import QDTrackModel
 from trackbench.runners.models.reid.model import ReIDModel, embed_boxes
 from trackbench.runners.launcher.replay import VideoResult, with_progress
-from trackbench.runners.neural_config import DetectorReIDMethodConfig, QDTrackMethodConfig, TracktorMethodConfig
+from trackbench.runners.neural_config import (
+    DetectorReIDMethodConfig,
+    MaskTrackRCNNMethodConfig,
+    QDTrackMethodConfig,
+    TracktorMethodConfig,
+)
 from trackbench.runners.trackers.qdtrack import QuasiDenseTracker
 
 PROGRESS_EVERY = 10  # frames between progress reports
@@ -343,3 +350,92 @@ def run_tracktor_video(video, config: TracktorMethodConfig, context) -> VideoRes
     failures = run_tracker(((i, d, lab, f) for i, d, lab, f in frames), config.tracker_config(), keep)
     notes = {"cmc_failures": failures} if failures else {}
     return VideoResult(np.concatenate(rows) if rows else np.zeros((0, 8)), notes)
+
+
+# ---- MaskTrack R-CNN ------------------------------------------------------------------------------------------------
+def load_masktrack(path: Path, device: str = "cpu"):
+    from trackbench.runners.models.masktrack_rcnn.model import KEY_MAP, MaskTrackRCNNModel, masktrack_config_from_state
+
+    def build(p: Path) -> MaskTrackRCNNModel:
+        state = read_state_dict(p)
+        try:
+            config = masktrack_config_from_state(state)
+        except TrackbenchError as exc:
+            raise InputFileError(p, str(exc)) from exc
+        return load_checkpoint(MaskTrackRCNNModel(config), p, KEY_MAP, state)
+
+    return _cached("masktrack_rcnn", path, device, build)
+
+
+def masktrack_frames(model, batches, device: str, amp: bool):
+    """Yield ``(index, FrameDetections, roi_feats)`` per frame, in order: Mask R-CNN's detections and masks in
+    original-image pixels, and the track head's RoI features of their boxes (scaled back to the network input,
+    as ``MaskTrackRCNNTracker.track`` does)."""
+    for batch in batches:
+        for index, prepared in batch:
+            image = prepared.image[None].to(device, non_blocking=True)
+            with torch.no_grad(), autocast(device, amp):
+                feats = model.detector.extract_feat(image)
+                found = model.detector.detect_with_masks(feats, prepared.img_shape, prepared.ori_shape,
+                                                         prepared.scale_factor)
+                scaled = found.dets[:, :4] * found.dets.new_tensor(prepared.scale_factor, dtype=torch.float32)
+                roi_feats = model.track_head.extract_roi_feats(feats, scaled)
+            yield index, found, roi_feats.float()
+
+
+def track_masktrack(model, frames, config: MaskTrackRCNNMethodConfig, video_id: int, n_frames: int):
+    """MMTracking's tracker over ``masktrack_frames`` output → the video's :class:`VideoInstances`."""
+    from trackbench.runners.models.masktrack_rcnn.results import VideoInstances
+    from trackbench.runners.models.masktrack_rcnn.tracker import MaskTrackRCNNTracker
+
+    tracker = MaskTrackRCNNTracker(config.tracker_config())
+    instances = VideoInstances(video_id, n_frames)
+
+    def similarity(feats, prev_feats):
+        return model.track_head.embed_head(feats, prev_feats).float()
+
+    for index, found, roi_feats in frames:
+        out = tracker.step(index, found.dets, found.labels, roi_feats, similarity)
+        keep = out.keep.tolist()
+        instances.add_frame(index, out.ids.tolist(), found.labels.cpu()[out.keep].tolist(),
+                            found.dets[:, 4].cpu()[out.keep].numpy(), [found.masks[i] for i in keep])
+    return instances
+
+
+@functools.lru_cache(maxsize=2)
+def _category_ids(dataset_path: Path | None) -> frozenset[int] | None:
+    """The category ids of the run's CocoVID file (read once per process)."""
+    if dataset_path is None or not Path(dataset_path).is_file():
+        return None
+    from trackbench.cocovid.index import load_cocovid
+
+    return frozenset(load_cocovid(dataset_path).categories)
+
+
+def run_masktrack_video(video, config: MaskTrackRCNNMethodConfig, context) -> VideoResult:
+    """The launcher's ``run_video`` for ``masktrack_rcnn``: the video's YouTube-VIS records."""
+    from trackbench.runners.models.masktrack_rcnn.results import records_text
+
+    if context.checkpoint is None:
+        raise TrackbenchError("masktrack_rcnn needs --checkpoint (MMTracking's YouTube-VIS MaskTrack R-CNN .pth)")
+    if config.cache_only:
+        raise TrackbenchError("masktrack_rcnn segments instances: it has no detection cache to fill (cache_only)")
+    if video.video_id is None:
+        raise TrackbenchError(f"video {video.name!r}: masktrack_rcnn needs a CocoVID dataset (video ids for the "
+                              "YouTube-VIS results)")
+    model = load_masktrack(context.checkpoint, context.device)
+    categories = _category_ids(context.dataset_path)
+    num_classes = model.config.detector.num_classes
+    if categories is not None and not set(range(1, num_classes + 1)) <= categories:
+        missing = sorted(set(range(1, num_classes + 1)) - categories)
+        raise InputFileError(context.dataset_path, f"the checkpoint's {num_classes} classes are written as category "
+                             f"ids 1..{num_classes} (as MMTracking does), but this dataset has no categories "
+                             f"{missing[:10]}{' ...' if len(missing) > 10 else ''}")
+    preprocess = dataclasses.replace(MOT17_PYTORCH, scale=(config.scale, config.scale_short))
+    batches = frame_batches(FrameFiles(video_frame_paths(video), preprocess), config.batch_size,
+                            config.loader_workers)
+    frames = with_progress(masktrack_frames(model, batches, context.device, config.amp), context.on_frames,
+                           PROGRESS_EVERY)
+    instances = track_masktrack(model, frames, config, video.video_id, video.n_frames)
+    records = instances.records()
+    return VideoResult(np.zeros((0, 8)), {"instances": len(records)}, records_text(records))

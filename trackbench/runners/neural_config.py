@@ -1,4 +1,5 @@
-"""Configs of the neural methods (``qdtrack``, ``faster_rcnn_reid``, ``tracktor``) and the ``--amp`` / ``--cache-only`` flags
+"""Configs of the neural methods (``qdtrack``, ``faster_rcnn_reid``, ``tracktor``, ``masktrack_rcnn``) and the
+``--amp`` / ``--cache-only`` flags
 of ``trackbench run``; torch-free so the method registry stays cheap to import (the models live in
 :mod:`trackbench.runners.neural`)."""
 
@@ -14,6 +15,7 @@ from trackbench.runners.models.dff.config import DffSettings
 from trackbench.runners.models.fgfa.config import FgfaSettings
 from trackbench.runners.models.selsa.config import SelsaSettings
 from trackbench.runners.models.temporal_roi_align.config import TemporalRoiAlignSettings
+from trackbench.runners.models.masktrack_rcnn.config import MaskTrackTrackerConfig
 from trackbench.runners.models.memotr.config import MemotrTrackerConfig
 from trackbench.runners.models.tracktor.config import TracktorTrackerConfig
 from trackbench.runners.trackers.qdtrack import QuasiDenseTrackerConfig
@@ -92,6 +94,8 @@ class DffMethodConfig(NeuralRunOptions, DffSettings):
     it), the published test settings (inherited from :class:`DffSettings`) and the run options (``scale`` is
     not used: ``long_side`` / ``short_side``). Whole videos, frames in order: the key frame memory needs them."""
 
+    refuses_cache_only: ClassVar[bool] = True
+
     def settings(self) -> DffSettings:
         names = {f.name for f in dataclasses.fields(DffSettings)}
         return DffSettings(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
@@ -102,6 +106,8 @@ class FgfaMethodConfig(NeuralRunOptions, FgfaSettings):
     """``trackbench run fgfa``: MMTracking's FGFA checkpoint (``--checkpoint``), the published test settings
     (inherited from :class:`FgfaSettings`) and the run options (``scale`` is not used: ``long_side`` /
     ``short_side``). Whole videos, frames in order: the window reads up to 15 frames ahead."""
+
+    refuses_cache_only: ClassVar[bool] = True
 
     def settings(self) -> FgfaSettings:
         names = {f.name for f in dataclasses.fields(FgfaSettings)}
@@ -114,6 +120,8 @@ class SelsaMethodConfig(NeuralRunOptions, SelsaSettings):
     (inherited from :class:`SelsaSettings`) and the run options (``scale`` is not used: ``long_side`` /
     ``short_side``). Whole videos: the references are spread over all of it."""
 
+    refuses_cache_only: ClassVar[bool] = True
+
     def settings(self) -> SelsaSettings:
         names = {f.name for f in dataclasses.fields(SelsaSettings)}
         return SelsaSettings(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
@@ -125,9 +133,29 @@ class TemporalRoiAlignMethodConfig(NeuralRunOptions, TemporalRoiAlignSettings):
     (``--checkpoint``), the published test settings (inherited from :class:`TemporalRoiAlignSettings`) and the
     run options (``scale`` is not used: ``long_side`` / ``short_side``)."""
 
+    refuses_cache_only: ClassVar[bool] = True
+
     def settings(self) -> TemporalRoiAlignSettings:
         names = {f.name for f in dataclasses.fields(TemporalRoiAlignSettings)}
         return TemporalRoiAlignSettings(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
+
+
+@dataclass(frozen=True)
+class MaskTrackRCNNMethodConfig(NeuralRunOptions, MaskTrackTrackerConfig):
+    """``trackbench run masktrack_rcnn``: MMTracking's YouTube-VIS MaskTrack R-CNN (``--checkpoint``), the
+    tracker's published weights, and the test scale of configs/_base_/datasets/youtube_vis.py (the long side fits
+    ``scale``, the short side ``scale_short``). Frames go through the model one at a time, as MMTracking's VIS
+    test does (``batch_size`` only sets how many frames the loader decodes at once). Its results are masks, so
+    there is no detection cache (``--cache-only``) to fill."""
+
+    refuses_cache_only: ClassVar[bool] = True
+
+    scale: int = 640
+    scale_short: int = 360
+
+    def tracker_config(self) -> MaskTrackTrackerConfig:
+        names = {f.name for f in dataclasses.fields(MaskTrackTrackerConfig)}
+        return MaskTrackTrackerConfig(**{k: v for k, v in dataclasses.asdict(self).items() if k in names})
 
 
 def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_only: bool) -> list[str]:
@@ -138,8 +166,11 @@ def flag_overrides(method: str, config_class: type, out: Path, amp: bool, cache_
     fields = {f.name for f in dataclasses.fields(config_class)}
     if (amp and "amp" not in fields) or (cache_only and "cache_only" not in fields):
         raise TrackbenchError(f"--amp and --cache-only apply to the neural methods (--amp: dff, faster_rcnn_reid, "
-                              f"fgfa, hncd, memotr, qdtrack, selsa, siamrpn, temporal_roi_align, tracktor; "
-                              f"--cache-only: faster_rcnn_reid, qdtrack, tracktor), not to {method!r}")
+                              f"fgfa, hncd, masktrack_rcnn, memotr, qdtrack, selsa, siamrpn, temporal_roi_align, "
+                              f"tracktor; --cache-only: faster_rcnn_reid, qdtrack, tracktor), not to {method!r}")
+    if getattr(config_class, "refuses_cache_only", False) and cache_only:
+        raise TrackbenchError(f"{method} writes its own results (instance masks or video detections): it has no "
+                              f"detection cache to fill (--cache-only)")
     if getattr(config_class, "requires_cache_only", False) and not cache_only:
         raise TrackbenchError(f"{method} only fills a detection cache: pass --cache-only")
     return extra

@@ -32,6 +32,7 @@ from trackbench.runners.neural_config import (
     DffMethodConfig,
     FgfaMethodConfig,
     HncdMethodConfig,
+    MaskTrackRCNNMethodConfig,
     MemotrMethodConfig,
     QDTrackMethodConfig,
     SelsaMethodConfig,
@@ -75,7 +76,8 @@ class MethodSpec:
     needs_embeddings: bool = False
     needs_checkpoint: bool = False
     needs_gpu: bool = False
-    # "mot": rows -> <video>.txt + results.json; "sot": run_video writes its own files; "vid": rows are
+    # "mot": rows -> <video>.txt + results.json; "sot": run_video writes its own files; "vis": the video's
+    # YouTube-VIS records (VideoResult.vis_records) -> results.json in the YouTube-VIS format; "vid": rows are
     # detections (id -1, class = the model's class index) -> results.json records with the dataset's category ids
     task: str = "mot"
 
@@ -145,6 +147,11 @@ METHODS: dict[str, MethodSpec] = {
         name="hncd", summary="HNCD-MOTR (MeMOTR's network with detector proposals as extra queries), the authors' "
         "checkpoints; --detections gives the proposals; GPU optional", config_class=HncdMethodConfig,
         run_video=memotr_method, needs_detections=True, needs_checkpoint=True),
+    "masktrack_rcnn": MethodSpec(
+        name="masktrack_rcnn", summary="VIS: MaskTrack R-CNN (Yang et al. ICCV 2019), MMTracking YouTube-VIS "
+        "weights (R-50/R-101/X-101); YouTube-VIS results JSON with RLE masks; GPU optional",
+        config_class=MaskTrackRCNNMethodConfig, run_video=neural_method("run_masktrack_video"),
+        needs_detections=False, needs_checkpoint=True, task="vis"),
     "memotr": MethodSpec(
         name="memotr", summary="MeMOTR (Gao and Wang, ICCV 2023): DAB-Deformable-DETR with long-term-memory track "
         "queries, the authors' checkpoints; GPU optional", config_class=MemotrMethodConfig,

@@ -36,27 +36,34 @@ def _bn(name: str, c: int) -> list[tuple[str, tuple[int, ...]]]:
     ]
 
 
-def resnet50_shapes(prefix: str, base: int) -> list[tuple[str, tuple[int, ...]]]:
-    """mmdet/mmcls ResNet(depth=50): conv1/bn1 stem, layerN.i.{conv1,bn1,conv2,bn2,conv3,bn3,downsample.0/1}."""
+def resnet50_shapes(prefix: str, base: int, stages: tuple[int, ...] = (3, 4, 6, 3), groups: int = 1,
+                    base_width: int = 4) -> list[tuple[str, tuple[int, ...]]]:
+    """mmdet/mmcls ResNet(depth=50; 101 with ``stages`` (3, 4, 23, 3)): conv1/bn1 stem,
+    layerN.i.{conv1,bn1,conv2,bn2,conv3,bn3,downsample.0/1}; with ``groups`` > 1 mmdet's ResNeXt, whose blocks
+    are ``floor(planes * base_width / base_channels) * groups`` wide with a grouped conv2."""
+    import math
+
     out = [(f"{prefix}conv1.weight", (base, 3, 7, 7)), *_bn(f"{prefix}bn1", base)]
     inplanes = base
-    for stage, blocks in enumerate((3, 4, 6, 3)):
+    for stage, blocks in enumerate(stages):
         planes = base * 2**stage
+        width = planes if groups == 1 else math.floor(planes * (base_width / base)) * groups
         for b in range(blocks):
             p = f"{prefix}layer{stage + 1}.{b}."
             cin = inplanes if b == 0 else planes * 4
-            out += [(p + "conv1.weight", (planes, cin, 1, 1)), *_bn(p + "bn1", planes)]
-            out += [(p + "conv2.weight", (planes, planes, 3, 3)), *_bn(p + "bn2", planes)]
-            out += [(p + "conv3.weight", (planes * 4, planes, 1, 1)), *_bn(p + "bn3", planes * 4)]
+            out += [(p + "conv1.weight", (width, cin, 1, 1)), *_bn(p + "bn1", width)]
+            out += [(p + "conv2.weight", (width, width // groups, 3, 3)), *_bn(p + "bn2", width)]
+            out += [(p + "conv3.weight", (planes * 4, width, 1, 1)), *_bn(p + "bn3", planes * 4)]
             if b == 0:
                 out += [(p + "downsample.0.weight", (planes * 4, inplanes, 1, 1)), *_bn(p + "downsample.1", planes * 4)]
         inplanes = planes * 4
     return out
 
 
-def faster_rcnn_shapes(prefix: str, w: Widths) -> list[tuple[str, tuple[int, ...]]]:
+def faster_rcnn_shapes(prefix: str, w: Widths, stages: tuple[int, ...] = (3, 4, 6, 3),
+                       groups: int = 1) -> list[tuple[str, tuple[int, ...]]]:
     """mmdet FasterRCNN: ResNet-50 + FPN(4 inputs, ConvModule .conv) + RPNHead + Shared2FCBBoxHead."""
-    out = resnet50_shapes(prefix + "backbone.", w.base)
+    out = resnet50_shapes(prefix + "backbone.", w.base, stages, groups)
     for i, cin in enumerate(w.base * 4 * 2**k for k in range(4)):
         out += [(f"{prefix}neck.lateral_convs.{i}.conv.weight", (w.fpn, cin, 1, 1)),
                 (f"{prefix}neck.lateral_convs.{i}.conv.bias", (w.fpn,))]
@@ -83,6 +90,22 @@ def qdtrack_shapes(w: Widths) -> list[tuple[str, tuple[int, ...]]]:
                 (f"{h}convs.{i}.gn.weight", (w.embed_conv,)), (f"{h}convs.{i}.gn.bias", (w.embed_conv,))]
     out += [(h + "fcs.0.weight", (w.embed_fc, w.embed_conv * 49)), (h + "fcs.0.bias", (w.embed_fc,)),
             (h + "fc_embed.weight", (w.embed, w.embed_fc)), (h + "fc_embed.bias", (w.embed,))]
+    return out
+
+
+def masktrack_shapes(w: Widths, stages: tuple[int, ...] = (3, 4, 6, 3),
+                     groups: int = 1) -> list[tuple[str, tuple[int, ...]]]:
+    """mmtrack MaskTrackRCNN: detector.* (mmdet MaskRCNN: the Faster R-CNN parts + FCNMaskHead with 4 ConvModule
+    convs, a ConvTranspose2d ``upsample`` and ``conv_logits``) + track_head.embed_head (RoIEmbedHead, 2 fcs)."""
+    out = faster_rcnn_shapes("detector.", w, stages, groups)
+    h = "detector.roi_head.mask_head."
+    for i in range(4):
+        out += [(f"{h}convs.{i}.conv.weight", (w.fpn, w.fpn, 3, 3)), (f"{h}convs.{i}.conv.bias", (w.fpn,))]
+    out += [(h + "upsample.weight", (w.fpn, w.fpn, 2, 2)), (h + "upsample.bias", (w.fpn,)),
+            (h + "conv_logits.weight", (w.num_classes, w.fpn, 1, 1)), (h + "conv_logits.bias", (w.num_classes,))]
+    e = "track_head.embed_head."
+    out += [(e + "fcs.0.weight", (w.embed_fc, w.fpn * 49)), (e + "fcs.0.bias", (w.embed_fc,)),
+            (e + "fcs.1.weight", (w.embed_fc, w.embed_fc)), (e + "fcs.1.bias", (w.embed_fc,))]
     return out
 
 

@@ -57,6 +57,9 @@ class EvalOptions:
     tracker_names: list[str] | None
     classes: list[str] | None = None
     box_format: str = "xywh"
+    bootstrap: int | None = None  # per-sequence bootstrap resamples (intervals), None: none
+    seed: int = 0
+    ci: float = 95.0
 
 
 def result_names(options: EvalOptions) -> list[str]:
@@ -118,16 +121,23 @@ def eval_command(
     classes: Annotated[
         Optional[list[str]], typer.Option("--classes", help="Classes to score (KITTI, BDD100K, cocovid; default: all).")
     ] = None,
+    bootstrap: Annotated[
+        Optional[int], typer.Option("--bootstrap", min=1, help="Intervals from N per-sequence bootstrap resamples (MOT, SOT), e.g. 1000.")
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap resamples (same seed, same intervals).")] = 0,
+    ci: Annotated[float, typer.Option("--ci", help="Interval level in percent (with --bootstrap).")] = 95.0,
 ) -> int:
     """Score tracker results against ground truth with the official metrics."""
     options = EvalOptions(
         task=task, gt=gt, results=list(results), benchmark=benchmark, split=split, seqmap=seqmap,
         sequences=sequences, metrics=metrics, protocol=protocol, convention=convention, workers=workers, out=out,
         format=format, plots=plots, allow_missing=allow_missing, tracker_names=tracker_names, classes=classes,
-        box_format=box_format.value,
+        box_format=box_format.value, bootstrap=bootstrap, seed=seed, ci=ci,
     )
     if plots and out is None:
         raise TrackbenchError("--plots needs --out (the folder the PNG files go to)")
+    if bootstrap and task not in (Task.mot, Task.sot):
+        raise TrackbenchError(f"--bootstrap gives intervals for --task mot and sot, not {task.value}")
     try:
         handler = importlib.import_module(TASK_HANDLERS[task])
     except ModuleNotFoundError as exc:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from trackbench.cli.eval import intervals
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
 from trackbench.cli.records import store_records
@@ -71,16 +72,24 @@ def run_eval(options) -> int:
     for lines in notes.values():
         for line in lines:
             err.print(line, markup=False)
-    render_results(results, families, options)
+    stats = ({r.name: intervals.mot_tracker_stats(r) for r in results}
+             if intervals.wanted(options) or options.out is not None else {})
+    bands = {n: intervals.intervals(s, options) for n, s in stats.items()} if intervals.wanted(options) else {}
+    render_results(results, families, options, bands=bands)
     if options.out is not None:
         from trackbench.metrics.mot.evaluate import flat_fields
         from trackbench.results_store import make_coverage, make_record
 
-        store_records(Path(options.out), [make_record(
-            result.name, rules.name, options.split or "train", "mot", flat_fields(result.combined),
-            {seq: flat_fields(f) for seq, f in result.sequences.items()}, Path(directory),
-            coverage=make_coverage(list(result.sequences), not_scored, result.empty_results),
-            notes=notes[result.name]) for result, directory in zip(results, options.results)], err)
+        records = []
+        for result, directory in zip(results, options.results):
+            record = make_record(
+                result.name, rules.name, options.split or "train", "mot", flat_fields(result.combined),
+                {seq: flat_fields(f) for seq, f in result.sequences.items()}, Path(directory),
+                coverage=make_coverage(list(result.sequences), not_scored, result.empty_results),
+                notes=notes[result.name])
+            intervals.record_extras(record, stats[result.name], bands.get(result.name))
+            records.append(record)
+        store_records(Path(options.out), records, err)
     return 0
 
 
@@ -109,27 +118,36 @@ def result_notes(result, not_scored: dict[str, str], benchmark: str, split: str)
     return lines
 
 
-def render_results(results, families: list[str], options, cls: str = "pedestrian") -> None:
+def render_results(results, families: list[str], options, cls: str = "pedestrian", bands: dict | None = None
+                   ) -> None:
     """Print in the chosen format; with --out write TrackEval's files, JSON and plots per tracker. The table and
-    markdown show the headline fields (every one with ``--metrics all``), csv and json everything."""
+    markdown show the headline fields (every one with ``--metrics all``), csv and json everything. ``bands``:
+    bootstrap intervals per tracker name (JSON ``"bootstrap"``, ``±`` in the COMBINED row)."""
     console = Console(highlight=False)
+    bands = bands or {}
     if options.format == OutputFormat.json:
-        print(json.dumps(mot_report.result_json(results), indent=1))
+        payload = mot_report.result_json(results)
+        for name, band in bands.items():
+            payload["trackers"][name][intervals.BOOTSTRAP_KEY] = band
+        print(json.dumps(payload, indent=1))
     else:
         everything = options.format == OutputFormat.csv
         fields = mot_report.summary_fields(families, options.metrics, everything=everything)
         for result in results:
             header = ["sequence"] + fields
+            band = bands.get(result.name, {})
             if options.format == OutputFormat.csv:
-                rows = mot_report.summary_rows(result, fields)
+                rows = mot_report.summary_rows(result, fields)  # csv stays numbers: intervals are in the json
                 print(rows_to_csv(["tracker"] + header, [[result.name] + r for r in rows]), end="")
                 continue
-            rows = mot_report.summary_rows(result, fields, mot_report.display_value)
+            rows = intervals.with_half_widths(mot_report.summary_rows(result, fields, mot_report.display_value),
+                                              fields, band)
             if options.format == OutputFormat.markdown:
                 print(f"### {result.name}\n")
-                print(rows_to_markdown(header, rows))
+                print(rows_to_markdown(header, rows) + (f"\n{intervals.note(options)}\n" if band else ""))
             else:
-                console.print(text_table(header, rows, f"{result.name} ({cls}, values in %)", bold_last=True))
+                title = f"{result.name} ({cls}, values in %)" + (f"; {intervals.note(options)}" if band else "")
+                console.print(text_table(header, rows, title, bold_last=True))
     if options.out is not None:
         written = []
         for result in results:

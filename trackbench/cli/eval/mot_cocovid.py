@@ -9,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from trackbench.atomic import write_json_atomic
+from trackbench.cli.eval import intervals
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
 from trackbench.cli.records import store_records
@@ -82,6 +83,12 @@ def run_eval_cocovid(options, rules=None) -> int:
         for line in lines:
             err.print(line, markup=False)
     payload = _payload(results)
+    stats = {r.name: intervals.cocovid_stats(r) for r in results}
+    bands = {}
+    if intervals.wanted(options):
+        bands = {n: {label: intervals.intervals(s, options) for label, s in by.items()} for n, by in stats.items()}
+        for name, band in bands.items():
+            intervals.attach_cocovid(payload["trackers"][name], band)
     everything = options.format == OutputFormat.csv
     fields = mot_report.summary_fields(families, options.metrics, everything=everything)
     cell = mot_report.summary_value if everything else mot_report.display_value
@@ -96,15 +103,24 @@ def run_eval_cocovid(options, rules=None) -> int:
                 shown += [("class-averaged", r.class_averaged), ("detection-averaged", r.detection_averaged)]
             for label, fams in shown:
                 flat = {k: v for fam in fams.values() for k, v in fam.items()}
-                rows.append([r.name, label] + [cell(f, flat[f]) for f in fields])
+                band = (bands.get(r.name, {}).get(intervals.COCOVID_ROWS.get(label, label), {})
+                        if not everything else {})  # csv stays numbers: the intervals are in the json
+                rows.append(intervals.with_half_widths([[r.name, label] + [cell(f, flat[f]) for f in fields]],
+                                                       fields, band, skip=2)[0])
         if options.format == OutputFormat.csv:
             print(rows_to_csv(header, rows), end="")
         elif options.format == OutputFormat.markdown:
-            print(rows_to_markdown(header, rows))
+            print(rows_to_markdown(header, rows) + (f"\n{intervals.note(options)}\n" if bands else ""))
         else:
             Console(highlight=False).print(text_table(header, rows, "CocoVID (values in %)"))
     if options.out is not None:
         write_json_atomic(Path(options.out) / "results.json", payload, indent=1)
-        store_records(Path(options.out), [_record(r, options, Path(p), notes[r.name])
-                                          for r, p in zip(results, options.results)], err)
+        records = []
+        for r, p in zip(results, options.results):
+            record = _record(r, options, Path(p), notes[r.name])
+            by = stats[r.name]  # the class average (one class: that class) is what the record's fields are
+            key = intervals.CLASS_AVERAGE if intervals.CLASS_AVERAGE in by else next(iter(by), None)
+            intervals.record_extras(record, by.get(key), bands.get(r.name, {}).get(key))
+            records.append(record)
+        store_records(Path(options.out), records, err)
     return 0

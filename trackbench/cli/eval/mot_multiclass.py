@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from trackbench.cli.eval import intervals
 from trackbench.cli.options import OutputFormat
 from trackbench.cli.progress import progress_bar
 from trackbench.cli.tables import rows_to_csv, rows_to_markdown, text_table
@@ -38,43 +39,56 @@ def run_eval_multiclass(options) -> int:
                                       seqmap=options.seqmap, sequences=options.sequences,
                                       classes=getattr(options, "classes", None), names=options.tracker_names,
                                       workers=options.workers, progress=advance, on_total=advance.set_total)
-    render_multiclass(results, families, options)
+    stats = ({r.name: intervals.multiclass_stats(r, benchmark) for r in results}
+             if intervals.wanted(options) or options.out is not None else {})
+    bands = ({n: {key: intervals.intervals(st, options) for key, st in by.items()} for n, by in stats.items()}
+             if intervals.wanted(options) else {})
+    render_multiclass(results, families, options, bands)
     if options.out is not None:
-        write_multiclass_files(results, options, benchmark.name)
+        write_multiclass_files(results, options, benchmark.name, stats, bands)
     return 0
 
 
-def render_multiclass(results: list[MultiClassResult], families: list[str], options) -> None:
+def render_multiclass(results: list[MultiClassResult], families: list[str], options, bands: dict | None = None
+                      ) -> None:
     """As ``eval`` for MOTChallenge: the table and markdown show the headline fields with fixed decimals (every
-    one with ``--metrics all``), csv every field in TrackEval's summary format."""
+    one with ``--metrics all``), csv every field in TrackEval's summary format. ``bands``: per tracker, per class
+    or combination, the bootstrap intervals (JSON ``"bootstrap"`` beside each ``"combined"``; ``±`` in the
+    COMBINED rows)."""
     console = Console(highlight=False)
+    bands = bands or {}
     everything = options.format == OutputFormat.csv
     fields = mot_report.summary_fields(families, options.metrics, everything=everything)
     cell = mot_report.summary_value if everything else mot_report.display_value
     for note in (n for r in results for n in dict.fromkeys(r.notes)):
         print(f"note: {note}", file=sys.stderr)
     if options.format == OutputFormat.json:
-        print(json.dumps(multiclass_json(results), indent=1))
+        print(json.dumps(intervals.attach_multiclass(multiclass_json(results), bands), indent=1))
         return
     csv_rows = []
     for result in results:
         for cls, one in _class_results(result):
-            rows = mot_report.summary_rows(one, fields, cell)
+            # csv stays numbers: the intervals are in the json
+            band = bands.get(result.name, {}).get(cls, {}) if options.format != OutputFormat.csv else {}
+            rows = intervals.with_half_widths(mot_report.summary_rows(one, fields, cell), fields, band)
             if options.format == OutputFormat.csv:
                 csv_rows += [[result.name, cls] + row for row in rows]
             elif options.format == OutputFormat.markdown:
                 print(f"### {result.name} — {cls}\n")
-                print(rows_to_markdown(["sequence"] + fields, rows))
+                print(rows_to_markdown(["sequence"] + fields, rows) + (f"\n{intervals.note(options)}\n" if band
+                                                                        else ""))
             else:
-                console.print(text_table(["sequence"] + fields, rows, f"{result.name} ({cls}, values in %)",
-                                         bold_last=True))
+                title = f"{result.name} ({cls}, values in %)" + (f"; {intervals.note(options)}" if band else "")
+                console.print(text_table(["sequence"] + fields, rows, title, bold_last=True))
     if options.format == OutputFormat.csv:
         print(rows_to_csv(["tracker", "class", "sequence"] + fields, csv_rows), end="")
 
 
-def write_multiclass_files(results: list[MultiClassResult], options, benchmark: str) -> None:
+def write_multiclass_files(results: list[MultiClassResult], options, benchmark: str, stats: dict | None = None,
+                           bands: dict | None = None) -> None:
     """Per tracker: TrackEval's ``<class>_summary.txt`` / ``<class>_detailed.csv`` for every class and combination,
-    ``results.json`` (the ``--format json`` layout); per class a record under ``<out>/classes/<class>/``."""
+    ``results.json`` (the ``--format json`` layout); per class a record under ``<out>/classes/<class>/`` (with
+    its sufficient statistics from ``stats`` and intervals from ``bands``: tracker -> class -> ...)."""
     from trackbench.atomic import write_json_atomic
     from trackbench.results_store import make_record, write_record
 
@@ -87,12 +101,16 @@ def write_multiclass_files(results: list[MultiClassResult], options, benchmark: 
             if options.plots and "HOTA" in one.combined:
                 mot_report.plot_alpha_curves(one, folder / f"{cls}_plot.png")
                 written += 1
-            write_record(out / "classes" / cls, make_record(
+            record = make_record(
                 result.name, f"{benchmark}/{cls}", options.split or ("training" if benchmark == "KITTI" else "val"),
                 "mot", flat_fields(one.combined), {s: flat_fields(f) for s, f in one.sequences.items()},
-                Path(directory)))
+                Path(directory))
+            intervals.record_extras(record, (stats or {}).get(result.name, {}).get(cls),
+                                    (bands or {}).get(result.name, {}).get(cls))
+            write_record(out / "classes" / cls, record)
             written += 1
-        write_json_atomic(folder / "results.json", multiclass_json([result]), indent=1)
+        write_json_atomic(folder / "results.json", intervals.attach_multiclass(multiclass_json([result]), bands),
+                          indent=1)
         written += 1
     if options.format != OutputFormat.json:
         Console(highlight=False).print(f"wrote {written} files under {out}")

@@ -11,12 +11,14 @@ from rich.console import Console
 from trackbench.atomic import write_json_atomic, write_text_atomic
 from trackbench.cli.eval.command import EvalOptions, result_names
 from trackbench.cli.options import OutputFormat
+from trackbench.cli.eval import intervals
 from trackbench.cli.records import store_records
 from trackbench.cli.tables import render_rows
 from trackbench.cli.progress import progress_bar
 from trackbench.errors import TrackbenchError
 from trackbench.formats.sot_groundtruth import load_sot_groundtruth, require_published
 from trackbench.gc_pause import collections_paused
+from trackbench.metrics.stats.sot_stats import sot_stats
 from trackbench.metrics.sot.evaluate import evaluate_tracker
 from trackbench.metrics.sot.plots import write_eao_plot, write_got10k_plot, write_ope_plots
 from trackbench.metrics.sot.protocols import OFFICIAL, GroundTruthStack, get_protocol
@@ -64,6 +66,10 @@ def _compute(options: EvalOptions) -> dict:
             if options.box_format == "xywh" and protocol.kind != "vot":
                 corners[name] = corner_box_sequences(results, gts)
             advance()
+    if intervals.wanted(options):
+        for tracker in trackers.values():
+            tracker[intervals.BOOTSTRAP_KEY] = intervals.intervals(
+                sot_stats(protocol.kind, convention, tracker["sequences"]), options)
     return {"task": "sot", "protocol": protocol.name, "convention": convention, "gt": str(options.gt),
             "trackers": trackers, "missing": missing, "corner_boxes": {n: c for n, c in corners.items() if c},
             "not_requested": sorted(not_requested)}
@@ -75,9 +81,10 @@ def _rows(record: dict) -> tuple[list[str], list[list[str]]]:
     header = ["Tracker"] + [c[1] for c in cols] + ["Sequences"]
     rows = []
     for name, t in record["trackers"].items():
-        o = t["overall"]
-        rows.append([name] + [f"{o[f] * s:.{d}f}" if o.get(f) is not None else "-" for f, _, s, d in cols]
-                    + [str(o["sequences"])])
+        o, band = t["overall"], t.get(intervals.BOOTSTRAP_KEY, {})
+        rows.append([name] + [f"{o[f] * s:.{d}f}" + (f" ±{(band[f]['high'] - band[f]['low']) / 2 * s:.{d}f}"
+                                                      if f in band else "")
+                              if o.get(f) is not None else "-" for f, _, s, d in cols] + [str(o["sequences"])])
     return header, rows
 
 
@@ -96,13 +103,20 @@ def _write_store_records(record: dict, options: EvalOptions, out: Path, err: Con
     from trackbench.results_store import make_coverage, make_record
 
     records = []
+    kind = get_protocol(record["protocol"]).kind
     for (name, tracker), path in zip(record["trackers"].items(), options.results):
         not_scored = {s: "without results (--allow-missing)" for s in record["missing"].get(name, [])}
         not_scored.update({s: "not in --sequences" for s in record.get("not_requested", [])})
-        records.append(make_record(name, record["protocol"], options.split or "test", "sot", tracker["overall"],
-                                   tracker.get("sequences", {}), Path(path),
-                                   coverage=make_coverage(sorted(tracker.get("sequences", {})), not_scored),
-                                   notes=_notes(record, name)))
+        rec = make_record(name, record["protocol"], options.split or "test", "sot", tracker["overall"],
+                          tracker.get("sequences", {}), Path(path),
+                          coverage=make_coverage(sorted(tracker.get("sequences", {})), not_scored),
+                          notes=_notes(record, name))
+        try:
+            stats = sot_stats(kind, record["convention"], tracker.get("sequences", {}))
+        except TrackbenchError:  # a protocol whose overall score is no weighted mean of sequences (VOT EAO...)
+            stats = None
+        intervals.record_extras(rec, stats, tracker.get(intervals.BOOTSTRAP_KEY))
+        records.append(rec)
     store_records(out, records, err)
 
 

@@ -67,19 +67,11 @@ def clear_for_sequence(data: SequenceData, threshold: float = THRESHOLD) -> dict
         return res
     frames = evaluated_frames(data)
     m_gt, m_tr = clear_matches(data, frames, threshold)
-    processed_index = frames[2]
-    g_ids, t_ids = data.gt_id[m_gt], data.tr_id[m_tr]
+    g_ids = data.gt_id[m_gt]
     m_frames = data.gt_frame[m_gt]
-    # ID switches: a gt matched to a different tracker id than at its previous match (any gap).
-    by_gt = np.lexsort((m_frames, g_ids))
-    g_sorted, t_sorted = g_ids[by_gt], t_ids[by_gt]
-    same_gt = g_sorted[1:] == g_sorted[:-1]
-    idsw = int(np.sum(same_gt & (t_sorted[1:] != t_sorted[:-1])))
-    # Fragments: a match that does not continue a match of the previous evaluated frame starts a fragment.
-    p_sorted = processed_index[m_frames[by_gt]]
-    starts = np.ones(len(g_sorted), dtype=bool)
-    starts[1:] = ~(same_gt & (p_sorted[1:] == p_sorted[:-1] + 1))
-    frag_count = np.bincount(g_sorted[starts], minlength=data.num_gt_ids)
+    by_gt, switched, starts = identity_breaks(data, m_gt, m_tr, frames[2])
+    idsw = int(np.sum(switched))
+    frag_count = np.bincount(g_ids[by_gt][starts], minlength=data.num_gt_ids)
     gt_count = np.bincount(data.gt_id, minlength=data.num_gt_ids).astype(np.float64)
     matched_count = np.bincount(g_ids, minlength=data.num_gt_ids).astype(np.float64)
     present = gt_count > 0
@@ -102,6 +94,24 @@ def clear_for_sequence(data: SequenceData, threshold: float = THRESHOLD) -> dict
         }
     )
     return clear_fields(res)
+
+
+def identity_breaks(data: SequenceData, m_gt: np.ndarray, m_tr: np.ndarray,
+                    processed_index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The matches ordered by gt id then frame (``order``), which of them switch (matched to a different tracker id
+    than at the gt's previous match, any gap: an ID switch) and which start a fragment (not continuing a match of
+    the previous evaluated frame; every start after an identity's first is one Frag)."""
+    g_ids, t_ids = data.gt_id[m_gt], data.tr_id[m_tr]
+    m_frames = data.gt_frame[m_gt]
+    order = np.lexsort((m_frames, g_ids))
+    g_sorted, t_sorted = g_ids[order], t_ids[order]
+    same_gt = g_sorted[1:] == g_sorted[:-1]
+    switched = np.zeros(len(order), dtype=bool)
+    switched[1:] = same_gt & (t_sorted[1:] != t_sorted[:-1])
+    p_sorted = processed_index[m_frames[order]]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = ~(same_gt & (p_sorted[1:] == p_sorted[:-1] + 1))
+    return order, switched, starts
 
 
 def frame_ordered_sum(values: np.ndarray, frames: np.ndarray) -> float:
@@ -134,7 +144,8 @@ def clear_fields(res: dict) -> dict:
     res["sMOTA"] = (res["MOTP_sum"] - fp - idsw) / np.maximum(1.0, tp + fn)
     res["CLR_F1"] = tp / np.maximum(1.0, tp + 0.5 * fn + 0.5 * fp)
     res["FP_per_frame"] = fp / np.maximum(1.0, res["CLR_Frames"])
-    safe_log_idsw = np.log10(idsw) if idsw > 0 else idsw
+    # log10 of the switches where there are any (TrackEval's safe log); arrays of resampled sums take the same path
+    safe_log_idsw = np.where(idsw > 0, np.log10(np.maximum(idsw, 1)), idsw)[()]
     res["MOTAL"] = (tp - fp - safe_log_idsw) / np.maximum(1.0, tp + fn)
     return res
 

@@ -26,6 +26,9 @@ class SequenceData:
     pair_gt: np.ndarray
     pair_tr: np.ndarray
     pair_sim: np.ndarray
+    # the id written in the file for each contiguous id (None where not kept)
+    gt_labels: np.ndarray | None = None
+    tr_labels: np.ndarray | None = None
 
     def pair_lookup_sim(self, gt_rows: np.ndarray, tr_rows: np.ndarray) -> np.ndarray:
         """Similarity of given (gt row, tracker row) pairs; 0 where the pair does not overlap."""
@@ -56,10 +59,15 @@ class SequenceData:
 
 def relabel_contiguous(ids: np.ndarray) -> np.ndarray:
     """Map ids to 0..n-1 in sorted order of the distinct ids."""
+    return relabel_with_labels(ids)[0]
+
+
+def relabel_with_labels(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`relabel_contiguous` and the original id of each new id."""
     if len(ids) == 0:
-        return ids.astype(np.int64)
-    _, inverse = np.unique(ids, return_inverse=True)
-    return inverse.astype(np.int64)
+        return ids.astype(np.int64), ids.astype(np.int64)
+    labels, inverse = np.unique(ids, return_inverse=True)
+    return inverse.astype(np.int64), labels
 
 
 def subset_sequence(
@@ -79,14 +87,18 @@ def subset_sequence(
     gt_new = np.cumsum(keep_gt) - 1
     tr_new = np.cumsum(keep_tr) - 1
     pair_keep = keep_gt[pair_gt] & keep_tr[pair_tr]
+    gt_id, gt_labels = relabel_with_labels(gt_ids[keep_gt])
+    tr_id, tr_labels = relabel_with_labels(tr_ids[keep_tr])
     return SequenceData(
         name=name,
         num_timesteps=num_timesteps,
         gt_frame=gt_frame[keep_gt],
-        gt_id=relabel_contiguous(gt_ids[keep_gt]),
+        gt_id=gt_id,
         tr_frame=tr_frame[keep_tr],
-        tr_id=relabel_contiguous(tr_ids[keep_tr]),
+        tr_id=tr_id,
         pair_gt=gt_new[pair_gt[pair_keep]],
         pair_tr=tr_new[pair_tr[pair_keep]],
         pair_sim=pair_sim[pair_keep],
+        gt_labels=gt_labels,
+        tr_labels=tr_labels,
     )

@@ -17,6 +17,7 @@ ALPHAS = np.arange(0.05, 0.99, 0.05)
 HOTA_ARRAY_FIELDS = ("HOTA", "DetA", "AssA", "DetRe", "DetPr", "AssRe", "AssPr", "LocA", "OWTA")
 HOTA_COUNT_FIELDS = ("HOTA_TP", "HOTA_FN", "HOTA_FP")
 HOTA_FLOAT_FIELDS = ("HOTA(0)", "LocA(0)", "HOTALocA(0)")
+HOTA_WEIGHTED = ("AssA", "AssRe", "AssPr", "LocA")  # combined as averages weighted by HOTA_TP
 _THRESHOLDS = ALPHAS - EPS  # a match counts at alpha where IoU >= alpha - eps (TrackEval's comparison)
 
 
@@ -104,10 +105,18 @@ def hota_fields(res: dict) -> dict:
 
 def combine_hota(results: list[dict]) -> dict:
     """Sum TP/FN/FP; AssA, AssRe, AssPr and LocA are averages weighted by each sequence's HOTA_TP, per alpha."""
-    res = {f: sum(r[f] for r in results) for f in HOTA_COUNT_FIELDS}
+    sums = {f: sum(r[f] for r in results) for f in HOTA_COUNT_FIELDS}
+    for field in HOTA_WEIGHTED:
+        sums[f"{field}*HOTA_TP"] = sum(r[field] * r["HOTA_TP"] for r in results)
+    return hota_from_sums(sums)
+
+
+def hota_from_sums(sums: dict) -> dict:
+    """The combined fields from summed TP/FN/FP and summed ``<field>*HOTA_TP`` (AssA, AssRe, AssPr, LocA), per
+    alpha. Arrays may carry more axes after the alpha axis (the bootstrap passes every resample at once)."""
+    res = {f: sums[f] for f in HOTA_COUNT_FIELDS}
     weight = np.maximum(1.0, res["HOTA_TP"])
     for field in ("AssRe", "AssPr", "AssA"):
-        res[field] = sum(r[field] * r["HOTA_TP"] for r in results) / weight
-    loc = sum(r["LocA"] * r["HOTA_TP"] for r in results)
-    res["LocA"] = np.maximum(1e-10, loc) / np.maximum(1e-10, res["HOTA_TP"])
+        res[field] = sums[f"{field}*HOTA_TP"] / weight
+    res["LocA"] = np.maximum(1e-10, sums["LocA*HOTA_TP"]) / np.maximum(1e-10, res["HOTA_TP"])
     return hota_fields(res)

@@ -15,6 +15,7 @@ from trackbench.native import mot_match
 from trackbench.metrics.mot.data import SequenceData
 
 IDENTITY_FIELDS = ("IDF1", "IDR", "IDP", "IDTP", "IDFN", "IDFP")
+IDENTITY_COUNTS = ("IDTP", "IDFN", "IDFP")  # summed over sequences; the ratios follow from them
 THRESHOLD = 0.5
 
 
@@ -72,4 +73,4 @@ def identity_fields(counts: dict[str, int], early: bool = False) -> dict[str, fl
 
 def combine_identity(results: list[dict]) -> dict[str, float]:
     """Counts sum over sequences; the ratios are recomputed from the sums."""
-    return identity_fields({f: sum(r[f] for r in results) for f in ("IDTP", "IDFN", "IDFP")})
+    return identity_fields({f: sum(r[f] for r in results) for f in IDENTITY_COUNTS})

@@ -14,7 +14,7 @@ from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.config import apply_overrides, config_hash, config_to_dict
 from trackbench.runners.launcher.dataset import Dataset, VideoInput, check_detections, open_dataset
 from trackbench.runners.launcher.detections import cache_path
-from trackbench.runners.launcher.run_files import MANIFEST, read_status, result_path
+from trackbench.runners.launcher.run_files import MANIFEST, read_status, result_path, vis_part_path
 from trackbench.runners.registry import MethodSpec, get_method
 
 
@@ -115,7 +115,7 @@ def plan_videos(request: RunRequest, prep: Prepared) -> tuple[list[str], list[st
     todo, done, failed = [], [], []
     for video in prep.dataset.videos:
         st = status.get(video.name)
-        if st and st["status"] == "ok" and (prep.spec.task != "mot" or result_path(out, video.name).is_file()):
+        if st and st["status"] == "ok" and _results_present(out, video.name, prep.spec.task):
             done.append(video.name)
         elif st and st["status"] == "failed" and not request.retry_failed:
             failed.append(video.name)
@@ -124,6 +124,15 @@ def plan_videos(request: RunRequest, prep: Prepared) -> tuple[list[str], list[st
     work = {v.name: _work_estimate(v, prep, request) for v in todo}
     todo.sort(key=lambda v: (-work[v.name], v.name))
     return [v.name for v in todo], done, failed
+
+
+def _results_present(out: Path, video: str, task: str) -> bool:
+    """A finished video counts as done only while its result file is there (SOT methods keep their own)."""
+    if task == "mot":
+        return result_path(out, video).is_file()
+    if task == "vis":
+        return vis_part_path(out, video).is_file()
+    return True
 
 
 def _work_estimate(video: VideoInput, prep: Prepared, request: RunRequest) -> float:

@@ -25,12 +25,14 @@ from trackbench.runners.launcher.processes import startup_heap_frozen
 from trackbench.runners.launcher.run_files import (
     MANIFEST,
     assemble_results_json,
+    assemble_vis_results_json,
     read_status,
     result_path,
     sha256_file,
     status_path,
     write_manifest,
     write_records_part,
+    write_vis_part,
 )
 from trackbench.runners.registry import RunContext
 
@@ -88,7 +90,11 @@ def _run_video(video: VideoInput, prep: Prepared, request: RunRequest, rank: int
             write_records_part(out, video, rows, prep.dataset.single_category)
         elif prep.spec.task == "vid":
             write_records_part(out, video, vid_rows(rows, prep.dataset.categories), None)
-        record.update(status="ok", tracks=int(len(np.unique(rows[:, 1]))), notes=result.notes)
+        tracks = int(len(np.unique(rows[:, 1])))
+        if prep.spec.task == "vis":
+            write_vis_part(out, video, result.vis_records or "")
+            tracks = result.notes.get("instances", 0)
+        record.update(status="ok", tracks=tracks, notes=result.notes)
     except Exception as exc:  # one failing video must not stop the others; it is reported and listed
         record.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
     record.update(seconds=round(time.perf_counter() - start, 4),
@@ -199,6 +205,8 @@ def _finish(request, prep, plan, world, backend, started, checkpoint_sha) -> Run
               if status.get(v.name, {}).get("status") == "failed"}
     if prep.spec.task in ("mot", "vid"):
         assemble_results_json(out, prep.dataset, ok)
+    elif prep.spec.task == "vis":
+        assemble_vis_results_json(out, prep.dataset, ok)
     seconds = time.time() - started
     ran = tuple(plan["todo"])
     frames = sum(prep.dataset.video(n).n_frames for n in ran)

@@ -35,6 +35,7 @@ class VideoResult:
 
     rows: np.ndarray
     notes: dict = field(default_factory=dict)
+    vis_records: str | None = None  # VIS methods: the video's YouTube-VIS records, serialised (rows stay empty)
 
 
 def _warps(config, video) -> tuple[Callable[[int], np.ndarray | None], dict]:

@@ -1,5 +1,6 @@
 """The files of a run folder: per-video status files (``.status/<video>.json``), the manifest, the
-MOTChallenge ``<video>.txt`` names, and ``results.json`` joined from the per-video parts the ranks write.
+MOTChallenge ``<video>.txt`` names, and ``results.json`` joined from the per-video parts the ranks write (track
+records for MOT methods; YouTube-VIS instance records for VIS methods).
 Everything is written atomically (``trackbench.atomic``)."""
 
 from __future__ import annotations
@@ -186,4 +187,37 @@ def assemble_results_json(out: Path, dataset: Dataset, videos: list[str]) -> Pat
                 handle.write(("" if first else ",") + "\n" + text)
                 first = False
         handle.write("]\n")
+    return path
+
+
+# ---- results.json of a VIS method (YouTube-VIS format) -------------------------------------------------------------
+def vis_part_path(out: Path, video: str) -> Path:
+    return out / RESULTS_PARTS / f"{video.replace('/', '__')}.vis.json"
+
+
+def write_vis_part(out: Path, video: VideoInput, records_text: str) -> None:
+    """One video's YouTube-VIS records, already serialised and joined (written by the rank that ran it)."""
+    from trackbench.atomic import write_text_atomic
+
+    write_text_atomic(vis_part_path(out, video.name), records_text)
+
+
+def assemble_vis_results_json(out: Path, dataset: Dataset, videos: list[str]) -> Path:
+    """The finished videos' YouTube-VIS records in the dataset's video order, as one JSON list written the way
+    MMTracking's ``format_results`` dumps it (``json.dump``: items joined by ", ")."""
+    from trackbench.atomic import atomic_open
+
+    done = set(videos)
+    path = out / RESULTS_JSON
+    with atomic_open(path) as handle:
+        handle.write("[")
+        first = True
+        for video in dataset.videos:
+            if video.name not in done:
+                continue
+            text = vis_part_path(out, video.name).read_text(encoding="utf-8")
+            if text:
+                handle.write(("" if first else ", ") + text)
+                first = False
+        handle.write("]")
     return path

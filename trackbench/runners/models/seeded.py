@@ -87,6 +87,12 @@ RECIPES: dict[str, tuple[Rule, ...]] = {
                     Rule("*.fc_cls.bias", offsets=((0, -3.6),))),
     "reid": (_RESIDUAL,),
     "siamrpn": (_RESIDUAL,),
+    # MaskTrack R-CNN, 40 classes: a background logit that leaves 10-20 detections over the 0.01 score threshold
+    # per OTB Basketball frame at scale (320, 180), "person" competing with the class the shared features favour,
+    # and embedding FCs whose dot products stay in the softmax's range (the tracker both matches and drops)
+    "masktrack_rcnn": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.05),
+                       Rule("*.fc_cls.bias", offsets=((0, 1.7), (40, 8.5))),
+                       Rule("track_head.embed_head.fcs.1.weight", gain=0.01)),
     # DFF R50-DC5, ImageNet-normalised input: scores that stay under 1 (no ties) over a few classes; FlowNet's
     # defaults give flows of about 12 px (0.8 feature cells at stride 16), up to 60 px, at short side 128
     "dff": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.3), Rule("*.fc_cls.bias", offsets=((30, 2.0),))),
@@ -100,7 +106,7 @@ RECIPES: dict[str, tuple[Rule, ...]] = {
 
 # (seed, recipe) of each checkpoint the fixtures were made with
 SEEDS: dict[str, int] = {"qdtrack": 0, "faster_rcnn": 1, "reid": 2, "siamrpn": 3, "dff": 4, "fgfa": 5, "selsa": 6,
-                         "temporal_roi_align": 7}
+                         "temporal_roi_align": 7, "masktrack_rcnn": 20}
 
 
 def _vid_layout(method: str):
@@ -133,13 +139,20 @@ def official_layout(name: str) -> dict[str, tuple[int, ...]]:
         with torch.device("meta"):
             model = SiamRpnPlusPlus()
         return {k: tuple(v.shape) for k, v in export_siamrpn_state_dict(model).items()}
+    if name == "masktrack_rcnn":
+        from trackbench.runners.models.masktrack_rcnn.model import KEY_MAP, MaskTrackRCNNModel
+
+        with torch.device("meta"):
+            model = MaskTrackRCNNModel()
+        return {k: tuple(v.shape) for k, v in export_state_dict(model, KEY_MAP).items()}
     if name in VID_LAYOUTS:
         build, export = VID_LAYOUTS[name]()
         with torch.device("meta"):
             model = build()
         return {k: tuple(v.shape) for k, v in export(model).items()}
     if name not in builders:
-        raise unknown_name("seeded weight layout", name, {**builders, "siamrpn": None, **VID_LAYOUTS})
+        raise unknown_name("seeded weight layout", name, {**builders, "siamrpn": None, "masktrack_rcnn": None,
+                                                          **VID_LAYOUTS})
     with torch.device("meta"):  # shapes only: no memory, no initialisation time
         model = builders[name]()
     shapes = {k: tuple(v.shape) for k, v in export_state_dict(model, name).items()}

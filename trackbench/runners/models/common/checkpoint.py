@@ -138,11 +138,11 @@ def _source_of(model_key: str, mapping: KeyMap) -> str:
 
 
 def load_checkpoint(
-    model: nn.Module, path: str | Path, map_name: str, state: Mapping[str, torch.Tensor] | None = None
+    model: nn.Module, path: str | Path, map_name: str | KeyMap, state: Mapping[str, torch.Tensor] | None = None
 ) -> nn.Module:
-    """Load ``path`` (or its already read ``state``) into ``model`` strictly through ``KEY_MAPS[map_name]``;
-    the file is named in errors."""
-    mapping = key_map(map_name)
+    """Load ``path`` (or its already read ``state``) into ``model`` strictly through ``KEY_MAPS[map_name]`` (or
+    a method's own :class:`KeyMap`); the file is named in errors."""
+    mapping = map_name if isinstance(map_name, KeyMap) else key_map(map_name)
     state = read_state_dict(path) if state is None else state
     try:
         mapped = map_state_dict(state, model, mapping)
@@ -152,9 +152,9 @@ def load_checkpoint(
     return model
 
 
-def export_state_dict(model: nn.Module, map_name: str) -> dict[str, torch.Tensor]:
+def export_state_dict(model: nn.Module, map_name: str | KeyMap) -> dict[str, torch.Tensor]:
     """The model's weights under the checkpoint's (MMTracking's) names: the inverse of the key map."""
-    mapping = key_map(map_name)
+    mapping = map_name if isinstance(map_name, KeyMap) else key_map(map_name)
     return {_source_of(k, mapping): v.detach().clone() for k, v in model.state_dict().items()}
 
 
@@ -163,12 +163,34 @@ def _dim(state: Mapping[str, torch.Tensor], key: str, axis: int, default: int) -
     return int(value.shape[axis]) if value is not None and value.dim() > axis else default
 
 
+def resnet_depth_from_state(state: Mapping[str, torch.Tensor], prefix: str = "backbone.") -> int:
+    """50, 101 or 152 from the number of blocks in a ResNet checkpoint's third stage (6, 23 or 36); 50 when the
+    stage is absent (the model then reports the missing keys)."""
+    blocks = {k[len(prefix) + 7:].split(".", 1)[0] for k in state if k.startswith(f"{prefix}layer3.")}
+    return {6: 50, 23: 101, 36: 152}.get(len(blocks), 50)
+
+
+def resnext_groups_from_state(state: Mapping[str, torch.Tensor], prefix: str = "backbone.") -> tuple[int, int]:
+    """(groups, base_width) of a ResNet/ResNeXt checkpoint from its first 3×3 block conv, shaped
+    (width, width / groups, 3, 3); for the first stage (planes = base channels) base_width = width / groups.
+    A plain ResNet gives (1, 4), mmdet's defaults."""
+    conv2 = state.get(f"{prefix}layer1.0.conv2.weight")
+    if conv2 is None or conv2.dim() != 4 or conv2.shape[0] == conv2.shape[1]:
+        return 1, 4
+    groups = int(conv2.shape[0]) // int(conv2.shape[1])
+    return groups, int(conv2.shape[0]) // groups
+
+
 def faster_rcnn_config_from_state(
     state: Mapping[str, torch.Tensor], prefix: str = "", style: str = "pytorch"
 ) -> FasterRCNNConfig:
-    """The :class:`FasterRCNNConfig` whose widths and class count fit a checkpoint's tensors."""
+    """The :class:`FasterRCNNConfig` whose depth, widths and class count fit a checkpoint's tensors."""
+    groups, base_width = resnext_groups_from_state(state, f"{prefix}backbone.")
     return FasterRCNNConfig(
         num_classes=_dim(state, f"{prefix}roi_head.bbox_head.fc_cls.weight", 0, 2) - 1,
+        depth=resnet_depth_from_state(state, f"{prefix}backbone."),
+        groups=groups,
+        base_width=base_width,
         style=style,
         base_channels=_dim(state, f"{prefix}backbone.conv1.weight", 0, 64),
         fpn_channels=_dim(state, f"{prefix}neck.lateral_convs.0.conv.weight", 0, 256),

@@ -32,6 +32,9 @@ class FasterRCNNConfig:
     """Architecture and test settings. Widths other than the defaults exist only to make tests fast."""
 
     num_classes: int = 1
+    depth: int = 50  # ResNet-50 or ResNet-101 (MaskTrack R-CNN's R-101 checkpoints)
+    groups: int = 1  # > 1: ResNeXt (MaskTrack R-CNN's X-101 64x4d checkpoints: 64 groups, base width 4)
+    base_width: int = 4
     style: str = "pytorch"
     base_channels: int = 64
     fpn_channels: int = 256
@@ -46,8 +49,8 @@ class FasterRCNN(nn.Module):
         super().__init__()
         self.config = config
         self.backbone = ResNet(
-            depth=50, base_channels=config.base_channels, style=config.style, frozen_stages=config.frozen_stages,
-            norm_eval=True,
+            depth=config.depth, base_channels=config.base_channels, style=config.style, frozen_stages=config.frozen_stages,
+            norm_eval=True, groups=config.groups, base_width=config.base_width,
         )
         self.neck = FPN(self.backbone.out_channels, config.fpn_channels, num_outs=5)
         self.rpn_head = RPNHead(

@@ -9,6 +9,9 @@ i: stem + stages 1..i), ``norm_eval`` (BatchNorm layers stay in eval mode while 
 ("pytorch": the stride sits on the 3×3 conv; "caffe": on the first 1×1 conv), ``base_channels`` /
 ``stem_channels`` (64 in every published model; smaller values only make tests fast).
 
+``groups`` > 1 gives mmdet's ``ResNeXt`` (Xie et al., CVPR 2017): each block's 1×1 → grouped 3×3 → 1×1 path
+is ``floor(planes * base_width / base_channels) * groups`` wide (ResNeXt-101 64x4d: groups 64, base_width 4).
+
 ``sot_padding=True`` gives MMTracking's ``SOTResNet`` used by SiamRPN++: stem conv with padding 0, 3×3 convs
 padded ``2 - stride`` (dilation 1) or by the dilation, the first block of a dilated stage using half the
 dilation, and 3×3 downsample convs wherever a stage strides or dilates.
@@ -16,6 +19,7 @@ dilation, and 3×3 downsample convs wherever a stage strides or dilates.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -41,15 +45,19 @@ class Bottleneck(nn.Module):
         downsample: nn.Module | None = None,
         style: str = "pytorch",
         conv2_padding: int | None = None,
+        groups: int = 1,
+        width: int | None = None,
     ) -> None:
         super().__init__()
         conv1_stride, conv2_stride = (1, stride) if style == "pytorch" else (stride, 1)
         padding = dilation if conv2_padding is None else conv2_padding
-        self.conv1 = nn.Conv2d(inplanes, planes, 1, stride=conv1_stride, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride=conv2_stride, padding=padding, dilation=dilation, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * self.expansion, 1, bias=False)
+        width = planes if width is None else width
+        self.conv1 = nn.Conv2d(inplanes, width, 1, stride=conv1_stride, bias=False)
+        self.bn1 = nn.BatchNorm2d(width)
+        self.conv2 = nn.Conv2d(width, width, 3, stride=conv2_stride, padding=padding, dilation=dilation,
+                               groups=groups, bias=False)
+        self.bn2 = nn.BatchNorm2d(width)
+        self.conv3 = nn.Conv2d(width, planes * self.expansion, 1, bias=False)
         self.bn3 = nn.BatchNorm2d(planes * self.expansion)
         self.relu = nn.ReLU(inplace=True)
         self.downsample = downsample
@@ -63,7 +71,8 @@ class Bottleneck(nn.Module):
 
 
 def _make_stage(
-    inplanes: int, planes: int, blocks: int, stride: int, dilation: int, style: str, sot_padding: bool
+    inplanes: int, planes: int, blocks: int, stride: int, dilation: int, style: str, sot_padding: bool,
+    groups: int = 1, width: int | None = None,
 ) -> nn.Sequential:
     """One stage (``layerN``): the first block changes resolution/width through ``downsample``."""
     out_planes = planes * Bottleneck.expansion
@@ -87,9 +96,9 @@ def _make_stage(
         return 1, 2 - (stride if first else 1)
 
     d0, p0 = block_args(True)
-    layers = [Bottleneck(inplanes, planes, stride, d0, downsample, style, p0)]
+    layers = [Bottleneck(inplanes, planes, stride, d0, downsample, style, p0, groups, width)]
     d, p = block_args(False)
-    layers += [Bottleneck(out_planes, planes, 1, d, None, style, p) for _ in range(1, blocks)]
+    layers += [Bottleneck(out_planes, planes, 1, d, None, style, p, groups, width) for _ in range(1, blocks)]
     return nn.Sequential(*layers)
 
 
@@ -110,6 +119,8 @@ class ResNet(nn.Module):
         frozen_stages: int = -1,
         norm_eval: bool = True,
         sot_padding: bool = False,
+        groups: int = 1,
+        base_width: int = 4,
     ) -> None:
         super().__init__()
         if depth not in ARCH_SETTINGS:
@@ -136,7 +147,8 @@ class ResNet(nn.Module):
         inplanes = stem_channels
         for i, blocks in enumerate(ARCH_SETTINGS[depth][:num_stages]):
             planes = base_channels * 2**i
-            stage = _make_stage(inplanes, planes, blocks, strides[i], dilations[i], style, sot_padding)
+            width = None if groups == 1 else math.floor(planes * (base_width / base_channels)) * groups
+            stage = _make_stage(inplanes, planes, blocks, strides[i], dilations[i], style, sot_padding, groups, width)
             name = f"layer{i + 1}"
             self.add_module(name, stage)
             self.res_layers.append(name)

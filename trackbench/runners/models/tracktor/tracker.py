@@ -29,6 +29,7 @@ from typing import Callable, Protocol
 import numpy as np
 import torch
 
+from trackbench.runners.models.common.ops import bbox_overlaps  # noqa: F401 (re-exported for the tests)
 from trackbench.runners.models.common.roi_head import multiclass_nms_with_inds
 from trackbench.runners.models.tracktor.config import TracktorTrackerConfig
 
@@ -46,22 +47,6 @@ class FrameOps(Protocol):
 
     def gray(self) -> np.ndarray:
         """The network input as one float32 grey image (for the ECC alignment)."""
-
-
-def bbox_overlaps(a: torch.Tensor, b: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
-    """mmdet 2.x's ``bbox_overlaps(a, b)`` (mode iou, not aligned): areas without clamping, union floored at
-    ``eps``; same operations, so the same float32 values."""
-    if a.shape[0] == 0 or b.shape[0] == 0:
-        return a.new_zeros((a.shape[0], b.shape[0]))
-    area1 = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area2 = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    lt = torch.max(a[:, None, :2], b[None, :, :2])
-    rb = torch.min(a[:, None, 2:], b[None, :, 2:])
-    wh = (rb - lt).clamp(min=0)
-    overlap = wh[..., 0] * wh[..., 1]
-    union = area1[..., None] + area2[..., None, :] - overlap
-    union = torch.max(union, union.new_tensor([eps]))
-    return overlap / union
 
 
 def ecc_warp_matrix(previous_gray: np.ndarray, current_gray: np.ndarray, iterations: int, eps: float):
