@@ -21,7 +21,7 @@ from scipy.optimize import linear_sum_assignment
 FIXTURES = Path(__file__).resolve().parents[2] / "golden" / "official"
 FEATURE_RTOL = 1e-4
 BOX_ATOL = 1e-3
-SCORE_ATOL = 1e-5
+SCORE_ATOL = 1e-4  # scores come out of a 1024-wide FC and a softmax: ~1e-5 apart across BLAS builds
 
 
 def load_fixture(name: str) -> tuple[dict, dict[str, np.ndarray]]:
