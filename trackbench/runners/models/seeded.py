@@ -110,12 +110,12 @@ def official_layout(name: str) -> dict[str, tuple[int, ...]]:
 
     builders = {"qdtrack": QDTrackModel, "faster_rcnn": FasterRCNN, "reid": ReIDModel}
     if name == "siamrpn":
-        from trackbench.runners.models.siamrpn.checkpoint import export_siamrpn_state_dict
+        from trackbench.runners.models.siamrpn.checkpoint import to_mmtracking_state_dict
         from trackbench.runners.models.siamrpn.model import SiamRpnPlusPlus
 
         with torch.device("meta"):
             model = SiamRpnPlusPlus()
-        return {k: tuple(v.shape) for k, v in export_siamrpn_state_dict(model).items()}
+        return {k: tuple(v.shape) for k, v in to_mmtracking_state_dict(model).items()}
     if name == "masktrack_rcnn":
         from trackbench.runners.models.masktrack_rcnn.model import KEY_MAP, MaskTrackRCNNModel
 
