@@ -86,7 +86,10 @@ RECIPES: dict[str, tuple[Rule, ...]] = {
     "faster_rcnn": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.15),
                     Rule("*.fc_cls.bias", offsets=((0, -3.6),))),
     "reid": (_RESIDUAL,),
-    "siamrpn": (_RESIDUAL,),
+    # raw 0-255 BGR input; the depth-wise cross-correlation multiplies template and search magnitudes
+    "siamrpn": (Rule("backbone.conv1.weight", gain=1 / 128), _RESIDUAL,
+                Rule("head.reg_heads.*.head_convs.1.conv.weight", gain=0.01),
+                Rule("head.cls_heads.*.head_convs.1.conv.weight", gain=0.005)),
     # MaskTrack R-CNN, 40 classes: a background logit that leaves 10-20 detections over the 0.01 score threshold
     # per OTB Basketball frame at scale (320, 180), "person" competing with the class the shared features favour,
     # and embedding FCs whose dot products stay in the softmax's range (the tracker both matches and drops)
