@@ -35,6 +35,10 @@ case "$name" in
     pip install -q "$wheels"/mmcv-2.2.0-cp311-cp311-linux_x86_64.whl
     pip install -q --no-deps mmdet==3.3.0 mmengine==0.10.7
     pip install -q addict yapf rich termcolor scipy shapely terminaltables pycocotools matplotlib six tqdm lap
+    # DeepSORT's ReID backbone is mmpretrain's ResNet; the SORT-family trackers import motmetrics.
+    # (mmpretrain imports torchvision for a metric: make_fixtures.py puts tools/oracles/stubs on PYTHONPATH.)
+    pip install -q --no-deps mmpretrain==1.2.0
+    pip install -q importlib_metadata einops modelindex motmetrics==1.4.0 "pandas<3"
     # mmdet 3.3.0 asserts mmcv<2.2.0; 2.2.0 runs the tracking models (checked on the demo frames).
     init=$(python -c 'import importlib.util as u; print(u.find_spec("mmdet").origin)')
     sed -i "s/mmcv_maximum_version = '2.2.0'/mmcv_maximum_version = '2.2.1'/" "$init"

@@ -21,9 +21,25 @@ def test_bisoftmax_is_the_mean_of_both_softmaxes():
     logits = emb @ memo.T
     d2t = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
     t2d = np.exp(logits) / np.exp(logits).sum(0, keepdims=True)
-    np.testing.assert_allclose(match_scores(emb, memo, "bisoftmax"), (d2t + t2d) / 2)
-    np.testing.assert_allclose(match_scores(emb, memo, "softmax"), d2t)
-    np.testing.assert_allclose(match_scores(emb, memo, "cosine")[0], [1.0, 1 / np.sqrt(2), 0.0])
+    np.testing.assert_allclose(match_scores(emb, memo, "bisoftmax"), (d2t + t2d) / 2, rtol=1e-6)
+    np.testing.assert_allclose(match_scores(emb, memo, "softmax"), d2t, rtol=1e-6)
+    np.testing.assert_allclose(match_scores(emb, memo, "cosine")[0], [1.0, 1 / np.sqrt(2), 0.0], rtol=1e-6, atol=1e-7)
+    assert match_scores(emb, memo, "bisoftmax").dtype == np.float32
+
+
+def test_a_detection_outbid_for_its_track_scores_exactly_one_half_as_in_float32():
+    """The official tracker's tensors are float32: detection 0's bi-softmax against the one track is
+    (1 + e^-25) / 2, which is 0.5 in float32 (but not in float64) and so not above match_score_thr; detection 1 takes the track and
+    detection 0 starts a new one. (In float64 detection 0 would take the track: the rule MMDetection 3.3's
+    QDTrack showed on the demo frames, tests/golden/official/.)"""
+    t = QuasiDenseTracker()
+    a = np.zeros((1, 4), np.float32)
+    a[0, 0] = 20.0
+    assert t.update([box(0)], [0.95], embeddings=a).ids.tolist() == [1]
+    dets = np.zeros((2, 4), np.float32)
+    dets[0, 0], dets[1, 0] = 18.75, 20.0  # logits 375 and 400 against the track
+    res = t.update([box(0), box(100)], [0.96, 0.95], embeddings=dets)
+    assert dict(zip(res.det_index.tolist(), res.ids.tolist())) == {1: 1, 0: 2}
 
 
 def test_ids_follow_embeddings_when_objects_swap_places():

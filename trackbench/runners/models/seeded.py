@@ -86,7 +86,10 @@ RECIPES: dict[str, tuple[Rule, ...]] = {
     "faster_rcnn": (_RESIDUAL, *_SMALL_BOXES, Rule("*.fc_cls.weight", gain=0.15),
                     Rule("*.fc_cls.bias", offsets=((0, -3.6),))),
     "reid": (_RESIDUAL,),
-    "siamrpn": (_RESIDUAL,),
+    # raw 0-255 BGR input; the depth-wise cross-correlation multiplies template and search magnitudes
+    "siamrpn": (Rule("backbone.conv1.weight", gain=1 / 128), _RESIDUAL,
+                Rule("head.reg_heads.*.head_convs.1.conv.weight", gain=0.01),
+                Rule("head.cls_heads.*.head_convs.1.conv.weight", gain=0.005)),
     # MaskTrack R-CNN, 40 classes: a background logit that leaves 10-20 detections over the 0.01 score threshold
     # per OTB Basketball frame at scale (320, 180), "person" competing with the class the shared features favour,
     # and embedding FCs whose dot products stay in the softmax's range (the tracker both matches and drops)
@@ -133,12 +136,12 @@ def official_layout(name: str) -> dict[str, tuple[int, ...]]:
 
     builders = {"qdtrack": QDTrackModel, "faster_rcnn": FasterRCNN, "reid": ReIDModel}
     if name == "siamrpn":
-        from trackbench.runners.models.siamrpn.checkpoint import export_siamrpn_state_dict
+        from trackbench.runners.models.siamrpn.checkpoint import to_mmtracking_state_dict
         from trackbench.runners.models.siamrpn.model import SiamRpnPlusPlus
 
         with torch.device("meta"):
             model = SiamRpnPlusPlus()
-        return {k: tuple(v.shape) for k, v in export_siamrpn_state_dict(model).items()}
+        return {k: tuple(v.shape) for k, v in to_mmtracking_state_dict(model).items()}
     if name == "masktrack_rcnn":
         from trackbench.runners.models.masktrack_rcnn.model import KEY_MAP, MaskTrackRCNNModel
 

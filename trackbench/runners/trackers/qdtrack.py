@@ -11,6 +11,12 @@ other rows) when the detection's score exceeds ``obj_score_thr``, else the detec
 ``(1 - m) * old + m * new``; unmatched (-1) detections not overlapping an earlier one above
 ``nms_backdrop_iou_thr`` become the newest backdrops; tracks unseen for ``memo_tracklet_frames`` are forgotten.
 Reported: the detections holding a track id. Published thresholds: MMTracking's qdtrack MOT17 config.
+
+Embeddings, their momentum update and the match scores are float32, as the official tensors are: with
+well-separated embeddings the softmaxes saturate, and a detection whose best track is claimed more strongly by
+another detection scores ``(1 + e) / 2`` with ``e`` ~1e-100 — exactly 0.5 in float32, so it fails
+``conf > match_score_thr`` (0.5) there, but passes in float64 and takes the track (checked against MMDetection
+3.3's QDTrack in tests/golden/official/).
 """
 
 from __future__ import annotations
@@ -55,7 +61,9 @@ def _softmax(x: np.ndarray, axis: int) -> np.ndarray:
 
 
 def match_scores(embeds: np.ndarray, memo_embeds: np.ndarray, metric: str) -> np.ndarray:
-    """(N, M) similarity of detections to memory entries under QDTrack's ``match_metric``."""
+    """(N, M) similarity of detections to memory entries under QDTrack's ``match_metric``, in float32."""
+    embeds = np.asarray(embeds, np.float32)
+    memo_embeds = np.asarray(memo_embeds, np.float32)
     if metric == "cosine":
         a = embeds / np.maximum(np.linalg.norm(embeds, axis=1, keepdims=True), 1e-12)
         b = memo_embeds / np.maximum(np.linalg.norm(memo_embeds, axis=1, keepdims=True), 1e-12)
@@ -94,7 +102,8 @@ class QuasiDenseTracker:
         self.frame_id += 1
         if np.asarray(boxes_xyxy).size == 0:
             return TrackFrame.empty()  # MMTracking returns before touching its memory on an empty frame
-        boxes, scores, classes, embeds = as_inputs(boxes_xyxy, scores, classes, embeddings)
+        boxes, scores, classes, _ = as_inputs(boxes_xyxy, scores, classes)
+        embeds = np.asarray(embeddings, np.float32).reshape(len(boxes), -1)
         order = np.argsort(-scores, kind="stable")
         boxes, scores, classes, embeds = boxes[order], scores[order], classes[order], embeds[order]
         ious = iou_xyxy_batch(boxes, boxes)

@@ -9,7 +9,9 @@ mapping or no counterpart in the model, any model key is not provided, or any sh
 
 Published checkpoints the maps were written for (MMTracking model zoo):
 ``qdtrack_faster-rcnn_r50_fpn_4e_mot17_*.pth`` (QDTrack), ``faster-rcnn_r50_fpn_4e_mot17-half-64ee2ed4.pth``
-(Faster R-CNN of DeepSORT/SORT/Tracktor), ``tracktor_reid_r50_iter25245-a452f51f.pth`` (ReID).
+(Faster R-CNN of DeepSORT/SORT/Tracktor), ``tracktor_reid_r50_iter25245-a452f51f.pth`` (ReID). MMDetection 3.x's
+QDTrack, Faster R-CNN and ``BaseReID`` use the same names (their ``state_dict()`` listings from MMDetection 3.3 are
+in tests/golden/official/layout_*_mmdet33.json and load through these maps), so the maps serve both.
 """
 
 from __future__ import annotations
