@@ -25,7 +25,7 @@ from trackbench.converters.ilsvrc import VID_CLASSES  # noqa: E402
 from trackbench.errors import InputFileError  # noqa: E402
 from trackbench.runners.models.common.faster_rcnn import FasterRCNNDC5Config  # noqa: E402
 from trackbench.runners.models.common.preprocess import preprocess_bgr, vid_preprocess  # noqa: E402
-from trackbench.runners.models.dff.checkpoint import export_dff_state, load_dff  # noqa: E402
+from trackbench.runners.models.dff.checkpoint import export_dff_state, load_dff, load_dff_state  # noqa: E402
 from trackbench.runners.models.dff.config import DffSettings  # noqa: E402
 from trackbench.runners.models.dff.model import DffModel, DffVideo  # noqa: E402
 from trackbench.runners.models.fgfa.checkpoint import export_fgfa_state, load_fgfa  # noqa: E402
@@ -212,3 +212,16 @@ def test_temporal_roi_align_extractor_pools_most_similar_points():
     nearest = torch.stack([grid[(grid / grid.norm(dim=1, keepdim=True) @ (v / v.norm())).argmax()]
                            for v in roi_feats.permute(0, 2, 3, 1).reshape(-1, 8)])
     torch.testing.assert_close(picked.permute(0, 2, 3, 1).reshape(-1, 8), nearest)
+
+
+def test_resnext_dc5_checkpoints_load():
+    """The X-101 checkpoints' backbone (ResNeXt 64x4d, here narrowed to 8 groups of width 2) is read from the
+    shapes and loads strictly."""
+    from trackbench.runners.models.common.video.checkpoint import dc5_config_from_state
+
+    config = dataclasses.replace(TINY, groups=8, base_width=2, depth=101)
+    state = export_dff_state(DffModel(config))
+    read = dc5_config_from_state(state)
+    assert (read.groups, read.base_width, read.depth) == (8, 2, 101)
+    path = Path(__file__).parent / "_unused.pth"
+    load_dff_state(DffModel(read), state, path)

@@ -99,6 +99,8 @@ class FasterRCNNDC5Config:
 
     num_classes: int = 30
     depth: int = 50
+    groups: int = 1  # > 1: ResNeXt (the X-101 checkpoints: 64 groups of width 4)
+    base_width: int = 4
     base_channels: int = 64
     neck_channels: int = 512
     fc_channels: int = 1024
@@ -111,7 +113,8 @@ class FasterRCNNDC5(nn.Module):
     def __init__(self, config: FasterRCNNDC5Config = FasterRCNNDC5Config()) -> None:
         super().__init__()
         self.config = config
-        self.backbone = ResNet(depth=config.depth, base_channels=config.base_channels, strides=(1, 2, 2, 1),
+        self.backbone = ResNet(depth=config.depth, base_channels=config.base_channels, groups=config.groups,
+                               base_width=config.base_width, strides=(1, 2, 2, 1),
                                dilations=(1, 1, 1, 2), out_indices=(3,), frozen_stages=1, norm_eval=True)
         self.neck = ChannelMapper(self.backbone.out_channels, config.neck_channels, 3)
         self.rpn_head = RPNHead(config.neck_channels, config.neck_channels,

@@ -1,5 +1,5 @@
 """Loading MMTracking's published DFF checkpoints (``dff_faster_rcnn_{r50,r101}_dc5_1x_imagenetvid_*.pth``)
-strictly: ``detector.*`` (see :mod:`trackbench.runners.models.common.vid_checkpoint`) and ``motion.*``
+strictly: ``detector.*`` (see :mod:`trackbench.runners.models.common.video.checkpoint`) and ``motion.*``
 (FlowNetSimple), each onto the same name of :class:`~.model.DffModel`."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.models.common.checkpoint import read_state_dict
-from trackbench.runners.models.common.vid_checkpoint import (
+from trackbench.runners.models.common.video.checkpoint import (
     dc5_config_from_state,
     export_vid_state,
     load_vid_state,

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from trackbench.runners.models.common.faster_rcnn import FasterRCNNDC5, FasterRCNNDC5Config
-from trackbench.runners.models.common.flownet import FlowNetSimple, flow_warp_feats
+from trackbench.runners.models.common.video.flownet import FlowNetSimple, flow_warp_feats
 from trackbench.runners.models.dff.config import DffSettings
 
 

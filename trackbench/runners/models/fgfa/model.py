@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from trackbench.runners.models.common.faster_rcnn import FasterRCNNDC5, FasterRCNNDC5Config
-from trackbench.runners.models.common.flownet import FlowNetSimple, flow_warp_feats
+from trackbench.runners.models.common.video.flownet import FlowNetSimple, flow_warp_feats
 from trackbench.runners.models.common.fpn import ConvWrap
 from trackbench.runners.models.fgfa.config import FgfaSettings
 

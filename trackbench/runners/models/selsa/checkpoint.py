@@ -1,5 +1,5 @@
 """Loading MMTracking's published SELSA checkpoints (``selsa_faster_rcnn_{r50,r101}_dc5_1x_imagenetvid_*.pth``)
-strictly: ``detector.*`` (see :mod:`trackbench.runners.models.common.vid_checkpoint`; the box head's
+strictly: ``detector.*`` (see :mod:`trackbench.runners.models.common.video.checkpoint`; the box head's
 ``aggregator.{0,1}.{fc_embed,ref_fc_embed,fc,ref_fc}`` come with ``roi_head.bbox_head``), each onto the same
 name of :class:`~.model.SelsaModel`."""
 
@@ -12,7 +12,7 @@ import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.models.common.checkpoint import read_state_dict
-from trackbench.runners.models.common.vid_checkpoint import (
+from trackbench.runners.models.common.video.checkpoint import (
     dc5_config_from_state,
     export_vid_state,
     load_vid_state,

@@ -13,7 +13,7 @@ import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.runners.models.common.checkpoint import read_state_dict
-from trackbench.runners.models.common.vid_checkpoint import (
+from trackbench.runners.models.common.video.checkpoint import (
     dc5_config_from_state,
     export_vid_state,
     load_vid_state,

@@ -2,8 +2,8 @@
 ``detector.*`` mmdet ``FasterRCNN`` with the R50/R101-DC5 backbone and ChannelMapper neck, plus the method's own
 modules (``motion.*``, ``aggregator.*``, RoI-head parts). Our models use the same names, so each method's key
 map is the identity on its known prefixes; loading is strict (see :func:`map_state_dict`). The widths, the
-ResNet depth and the class count are read from the tensors' shapes. The X-101 checkpoints (ResNeXt, grouped
-convolutions) are refused with a clear message: the common ResNet has no groups.
+ResNet depth, the ResNeXt groups (the X-101 checkpoints: 64 x 4d) and the class count are read from the tensors'
+shapes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.runners.models.common.checkpoint import KeyMap, map_state_dict
+from trackbench.runners.models.common.checkpoint import KeyMap, map_state_dict, resnext_groups_from_state
 from trackbench.runners.models.common.faster_rcnn import FasterRCNNDC5Config
 
 _DETECTOR_PARTS = ("backbone.", "neck.", "rpn_head.", "roi_head.bbox_head.")
@@ -34,9 +34,7 @@ def _dim(state: Mapping[str, torch.Tensor], key: str, axis: int) -> int:
 
 def dc5_config_from_state(state: Mapping[str, torch.Tensor], prefix: str = "detector.") -> FasterRCNNDC5Config:
     """The :class:`FasterRCNNDC5Config` whose depth, widths and class count fit the checkpoint's tensors."""
-    conv2 = state.get(f"{prefix}backbone.layer1.0.conv2.weight")
-    if conv2 is not None and conv2.shape[1] != conv2.shape[0]:
-        raise TrackbenchError("ResNeXt backbones (the X-101 checkpoints) are not supported: grouped convolutions")
+    groups, base_width = resnext_groups_from_state(state, f"{prefix}backbone.")
     blocks = {int(k.split(".")[3]) for k in state if k.startswith(f"{prefix}backbone.layer3.")}
     depth = {6: 50, 23: 101}.get(len(blocks))
     if depth is None:
@@ -44,6 +42,8 @@ def dc5_config_from_state(state: Mapping[str, torch.Tensor], prefix: str = "dete
     return FasterRCNNDC5Config(
         num_classes=_dim(state, f"{prefix}roi_head.bbox_head.fc_cls.weight", 0) - 1,
         depth=depth,
+        groups=groups,
+        base_width=base_width,
         base_channels=_dim(state, f"{prefix}backbone.conv1.weight", 0),
         neck_channels=_dim(state, f"{prefix}neck.convs.0.conv.weight", 0),
         fc_channels=_dim(state, f"{prefix}roi_head.bbox_head.shared_fcs.1.weight", 0),
