@@ -136,7 +136,8 @@ def write_multiclass_files(results: list[MultiClassResult], options, benchmark: 
                 written += 1
             record = make_record(
                 result.name, f"{benchmark}/{cls}", options.split or ("training" if benchmark == "KITTI" else "val"),
-                "mot", flat_fields(one.combined), {s: flat_fields(f) for s, f in one.sequences.items()},
+                "teta" if "TETA" in one.combined else "mot", flat_fields(one.combined),
+                {s: flat_fields(f) for s, f in one.sequences.items()},
                 Path(directory))
             intervals.record_extras(record, (stats or {}).get(result.name, {}).get(cls),
                                     (bands or {}).get(result.name, {}).get(cls))

@@ -150,3 +150,20 @@ def test_capitalised_crowd_is_reported(capsys):
     assert code == 0
     assert "note: b1c66a42-6f7d68ca.json: 53 gt box(es) flagged only by attributes.Crowd count as ordinary ground " \
            "truth in TETA" in err
+
+
+def test_out_writes_teta_records_beside_hota_ones(tmp_path, capsys):
+    gt, results, expected_path = CASES["edge"]
+    expected = json.loads(expected_path.read_text())["classes"]
+    out = tmp_path / "out"
+    assert _cli(capsys, "--gt", str(gt), "--results", str(results), "--out", str(out))[0] == 0
+    assert _cli(capsys, "--gt", str(gt), "--results", str(results), "--metrics", "TETA", "--out", str(out))[0] == 0
+    names = sorted(p.name for p in (out / "classes" / "car").iterdir())
+    assert names == ["results.BDD100K_car.val.mot.record.json", "results.BDD100K_car.val.teta.record.json"]
+    record = json.loads((out / "classes" / "car" / names[1]).read_text())
+    assert record["metrics"]["combined"]["ClsA"] == pytest.approx(expected["car"]["combined"]["ClsA"], abs=1e-12)
+    summary = (out / "results" / "car_summary.txt").read_text().splitlines()
+    assert summary[0].split() == list(FIELDS)
+    assert main(["leaderboard", "--results", str(out), "--out", str(tmp_path / "lb.md")]) == 0
+    board = (tmp_path / "lb.md").read_text()
+    assert "| Method | TETA | LocA | AssocA | ClsA |" in board
