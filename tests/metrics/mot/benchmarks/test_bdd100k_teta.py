@@ -148,8 +148,8 @@ def test_capitalised_crowd_is_reported(capsys):
     gt, results, _ = CASES["real"]
     code, _, err = _cli(capsys, "--gt", str(gt), "--results", str(results), "--metrics", "TETA", "--format", "json")
     assert code == 0
-    assert "note: b1c66a42-6f7d68ca.json: 53 gt box(es) flagged only by attributes.Crowd count as ordinary ground " \
-           "truth in TETA" in err
+    assert "note: 53 gt box(es) in 1 video(s) (first b1c66a42-6f7d68ca.json) are flagged only by attributes.Crowd: " \
+           "they count as ordinary ground truth in TETA" in err
 
 
 def test_out_writes_teta_records_beside_hota_ones(tmp_path, capsys):

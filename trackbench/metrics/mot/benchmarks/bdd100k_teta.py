@@ -117,8 +117,8 @@ def _check_cluster_ids(frames: list[_Frame], tr: BddVideo) -> None:
                                           f"one frame (expected unique ids per frame)")
 
 
-def score_bdd_video(gt_path: Path, tracker_path: Path) -> tuple[dict[str, _ClassCounts], list[str]]:
-    """{class: counts} of one video, and notes."""
+def score_bdd_video(gt_path: Path, tracker_path: Path) -> tuple[dict[str, _ClassCounts], int]:
+    """{class: counts} of one video, and how many of its gt boxes carry only TrackEval's ``Crowd`` flag."""
     gt = read_bdd_video(gt_path, is_gt=True, crowd=scalabel_crowd)
     tr = read_bdd_video(tracker_path, is_gt=False, gt_index={k: t for t, k in enumerate(gt.index_values)},
                         crowd=scalabel_crowd)
@@ -126,12 +126,7 @@ def score_bdd_video(gt_path: Path, tracker_path: Path) -> tuple[dict[str, _Class
     ids = [CLASS_IDS[c] for c in CLASSES]
     counts = score_video(rounds[0], ids, exhaustive=True,
                          class_frames={c: rounds[k + 1] for k, c in enumerate(ids)})
-    notes = []
-    capital = _capital_crowd(gt_path)
-    if capital:
-        notes.append(f"{gt_path.name}: {capital} gt box(es) flagged only by attributes.Crowd count as ordinary "
-                     f"ground truth in TETA (the official BDD100K TETA reads attributes.crowd)")
-    return {c: counts[CLASS_IDS[c]] for c in CLASSES}, notes
+    return {c: counts[CLASS_IDS[c]] for c in CLASSES}, _capital_crowd(gt_path)
 
 
 def _capital_crowd(path: Path) -> int:
@@ -190,9 +185,18 @@ def evaluate_bdd_teta(gt_root: Path, tracker_dirs: list[Path], split: str | None
                 progress(1)
     by_tracker: dict[str, dict[str, dict]] = {n: {} for n in tracker_names}
     results = {n: MultiClassResult(n) for n in tracker_names}
-    for name, seq, counts, notes in outputs:
+    capital: dict[str, int] = {}
+    for name, seq, counts, n_capital in outputs:
         by_tracker[name][seq] = counts
-        results[name].notes.extend(notes)
+        if n_capital:
+            capital[seq] = n_capital
+    if capital:
+        first = sorted(capital)[0]
+        note = (f"{sum(capital.values())} gt box(es) in {len(capital)} video(s) (first {first}.json) are flagged only "
+                f"by attributes.Crowd: they count as ordinary ground truth in TETA (the official BDD100K TETA reads "
+                f"attributes.crowd)")
+        for result in results.values():
+            result.notes.append(note)
     return [_combine(results[n], by_tracker[n]) for n in tracker_names]
 
 
