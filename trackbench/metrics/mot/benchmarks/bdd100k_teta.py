@@ -27,7 +27,7 @@ from scipy.optimize import linear_sum_assignment
 from trackbench.errors import InputFileError, TrackbenchError
 from trackbench.formats.mot_layout import tracker_name
 from trackbench.metrics.mot.benchmarks.bdd100k import (
-    CLASS_IDS, CLASSES, SUPER_CATEGORIES, BddVideo, bdd_sequences, read_bdd_video,
+    CLASS_IDS, CLASSES, DISTRACTORS, SUPER_CATEGORIES, BddVideo, bdd_sequences, read_bdd_video,
 )
 from trackbench.metrics.mot.benchmarks.multiclass import (
     CLASS_AVERAGED, DETECTION_AVERAGED, MultiClassResult, result_file,
@@ -130,14 +130,16 @@ def score_bdd_video(gt_path: Path, tracker_path: Path) -> tuple[dict[str, _Class
 
 
 def _capital_crowd(path: Path) -> int:
-    """How many labels carry a true ``Crowd`` but no true ``crowd`` (read again: only for the note)."""
+    """How many gt boxes of evaluated classes carry a true ``Crowd`` but no true ``crowd`` (the file is read
+    again for this note; it was already checked)."""
     from trackbench.jsonfile import read_json
 
     n = 0
     for frame in read_json(path, "BDD100K video file"):
         for label in frame.get("labels") or []:
             attributes = label.get("attributes") or {}
-            n += bool(attributes.get("Crowd")) and not scalabel_crowd(attributes)
+            n += bool(attributes.get("Crowd")) and not scalabel_crowd(attributes) \
+                and label.get("category") not in DISTRACTORS
     return n
 
 
