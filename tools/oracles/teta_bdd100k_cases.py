@@ -86,7 +86,8 @@ def write_edge(root: Path) -> None:
         "e1-classes": (
             [[_label("1", "car", car), _label("2", "pedestrian", ped), _label("3", "car", crowd, True)],
              [_label("1", "car", car)], [], [_label("2", "pedestrian", ped)]],
-            [[_label("11", "car", car), _label("12", "bus", ped), _label("13", "truck", half), _label("14", "bus", more)],
+            [[_label("11", "car", car), _label("12", "bus", ped), _label("13", "truck", half),
+              _label("14", "bus", more)],
              [_label("11", "truck", car), _label("15", "train", (900, 100, 960, 160))], [_label("15", "train", car)],
              [_label("12", "pedestrian", ped)]]),
         "e2-no-predictions": ([[_label("1", "rider", ped)], [_label("1", "rider", ped)]], [[], []]),

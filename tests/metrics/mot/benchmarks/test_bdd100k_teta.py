@@ -22,7 +22,8 @@ GOLDEN = REPO / "tests" / "golden" / "official" / "teta_bdd100k"
 REAL = REPO / "tests" / "data" / "bdd100k"
 CASES = {
     "real": (REAL / "box_track_val", REAL / "track_predictions", GOLDEN / "real_b1c66a42.json"),
-    "generated": (GOLDEN / "generated" / "gt", GOLDEN / "generated" / "results", GOLDEN / "generated" / "official.json"),
+    "generated": (GOLDEN / "generated" / "gt", GOLDEN / "generated" / "results",
+                  GOLDEN / "generated" / "official.json"),
     "edge": (GOLDEN / "edge" / "gt", GOLDEN / "edge" / "results", GOLDEN / "edge" / "official.json"),
 }
 CLASSES = ["pedestrian", "rider", "car", "bus", "truck", "train", "motorcycle", "bicycle"]
@@ -53,11 +54,13 @@ def test_every_field_equals_the_official_teta(case):
         assert sorted(ours[key].get("sequences", {})) == sorted(entry.get("sequences", {}))
         for seq, values in entry.get("sequences", {}).items():
             for field in FIELDS:
-                assert ours[key]["sequences"][seq][field] == pytest.approx(values[field], abs=1e-9), (key, seq, field)
+                assert ours[key]["sequences"][seq][field] == pytest.approx(values[field], abs=1e-9), \
+                    (key, seq, field)
                 compared += 1
     assert compared >= 10 * 13
     # the real and generated cases are not trivial: some class scores neither 0 nor 1 on localization and class
-    assert case == "edge" or any(0 < expected[c]["combined"]["ClsA"] < 1 and 0 < expected[c]["combined"]["LocA"] < 1 for c in CLASSES)
+    assert case == "edge" or any(0 < expected[c]["combined"]["ClsA"] < 1 and 0 < expected[c]["combined"]["LocA"] < 1
+                                 for c in CLASSES)
 
 
 @pytest.mark.official_golden
