@@ -2,7 +2,8 @@
 # One command for a machine with CUDA (issue 18): QDTrack with the seeded weights on the fixture frames, fp32
 # against the official CPU fixtures and --amp (benchmarks/gpu_check.py), QDTrack speed and memory at the
 # published 1088 scale, then `trackbench run qdtrack --gpus N` over a multi-video set against --gpus 1
-# (benchmarks/qdtrack_speed.py --scaling). SiamRPN++ joins once its official fixture exists (MMTracking 0.14).
+# (benchmarks/qdtrack_speed.py --scaling); then the other neural runners' speed on the GPU with the same seeded
+# weights or layouts: SiamRPN++, Tracktor, DMTrack and MeMOTR (fp32 and, where the script has it, --amp).
 #
 #   bash benchmarks/gpu_check.sh          # CUDA machine: every GPU it has
 #   bash benchmarks/gpu_check.sh --cpu    # the CPU part only (what CI runs): the fixture check, 2 frames
@@ -32,3 +33,13 @@ if (( gpus > 1 )); then
 else
   echo "one GPU: no multi-GPU speed-up to measure"
 fi
+
+echo "== SiamRPN++ on the GPU (fp32 and amp)"
+"$python" benchmarks/siamrpn_speed.py --no-cpu --amp
+echo "== Tracktor on the GPU (seeded weights, scale 1088)"
+"$python" benchmarks/tracktor_speed.py --device cuda --frames 20
+echo "== DMTrack on the GPU"
+"$python" benchmarks/dmtrack_speed.py --no-cpu
+echo "== MeMOTR on the GPU (fp32 and amp, DanceTrack size)"
+"$python" benchmarks/memotr_speed.py --device cuda --frames 20
+"$python" benchmarks/memotr_speed.py --device cuda --frames 20 --amp

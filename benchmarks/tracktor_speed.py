@@ -9,6 +9,7 @@ run after the other. The first frame is left out of both (no regression, no ECC 
 
     python benchmarks/tracktor_speed.py --frames 4 --oracle-python ~/oracle-envs/mmtrack014/bin/python \\
         --oracle-configs MMTRACK_V0.14_CONFIGS
+    python benchmarks/tracktor_speed.py --device cuda --frames 20      # GPU (benchmarks/gpu_check.sh)
 """
 
 from __future__ import annotations
@@ -54,25 +55,27 @@ def decode(count: int) -> list[np.ndarray]:
     return frames
 
 
-def ours(frames, scale: int) -> list[float]:
+def ours(frames, scale: int, device: str = "cpu") -> list[float]:
     models = []
     for name, cls, cfg in (("faster_rcnn", FasterRCNN, faster_rcnn_config_from_state),
                            ("reid", ReIDModel, reid_config_from_state)):
         state = seeded.seeded_checkpoint(name)["state_dict"]
-        models.append(load_checkpoint(cls(cfg(state)), name, name, state).eval())
+        models.append(load_checkpoint(cls(cfg(state)), name, name, state).eval().to(device))
     detector, reid = models
     pre = dataclasses.replace(MOT17_PYTORCH, scale=(scale, scale))
     tracker = TracktorTracker(TracktorTrackerConfig())
     seconds = []
     for frame_id, image in enumerate(frames):
         prepared = preprocess_bgr(image, pre)
-        batch = prepared.image[None]
+        batch = prepared.image[None].to(device)
         start = time.perf_counter()  # the model and tracker, as the official side is timed
         with torch.no_grad():
             frame = TracktorFrame(detector, reid, batch, detector.extract_feat(batch), prepared.img_shape,
                                   prepared.scale_factor)
             dets, labels = frame.detect(None)
             out = tracker.step(frame_id, dets.float(), labels, frame)
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
         seconds.append(time.perf_counter() - start)
         print(f"ours frame {frame_id}: {seconds[-1]:.2f} s, {len(out.ids)} tracks", flush=True)
     return seconds
@@ -93,13 +96,15 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--frames", type=int, default=4)
     ap.add_argument("--scale", type=int, default=1088)
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (the official side always runs on the CPU)")
     ap.add_argument("--oracle-python", help="the MMTracking 0.14 environment's python (tools/oracles/build_env.sh)")
     ap.add_argument("--oracle-configs", help="MMTracking v0.14.0's configs/ folder")
     args = ap.parse_args()
     torch.set_num_threads(1)
     frames = decode(args.frames)
-    mine = np.mean(ours(frames, args.scale)[1:])
-    print(f"trackbench: {1 / mine:.3f} frames/s ({mine:.2f} s a frame, frames 1-{len(frames) - 1}, 1 thread)")
+    mine = np.mean(ours(frames, args.scale, args.device)[1:])
+    print(f"trackbench: {1 / mine:.3f} frames/s ({mine:.2f} s a frame, frames 1-{len(frames) - 1}, {args.device}, "
+          "1 CPU thread)")
     if args.oracle_python:
         theirs = np.mean(official(args, len(frames))[1:])
         print(f"MMTracking 0.14: {1 / theirs:.3f} frames/s ({theirs:.2f} s a frame)")

@@ -31,7 +31,8 @@ COUNT_FIELDS = frozenset({"CLR_FP", "CLR_FN", "IDSW", "CLR_TP", "MT", "ML", "PT"
 # Default columns per task, in order; a table keeps those its records carry (SOT: OPE, GOT-10k or VOT fields).
 DEFAULT_METRICS = {"mot": ["HOTA", "MOTA", "IDF1", "FP", "FN", "IDSW"],
                    "sot": ["AUC", "Precision", "Norm.Prec", "AO", "SR50", "SR75", "EAO", "accuracy", "robustness"],
-                   "vid": ["mAP50"], "vis": ["AP", "AP50", "AP75"], "tao": ["TrackAP", "TETA"]}
+                   "vid": ["mAP50"], "vis": ["AP", "AP50", "AP75"], "tao": ["TrackAP", "TETA"],
+                   "teta": ["TETA", "LocA", "AssocA", "ClsA"]}
 
 
 @dataclass

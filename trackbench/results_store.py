@@ -32,6 +32,7 @@ ORACLES = {
     "vid": "pycocotools (box AP)",
     "vis": "youtubevos cocoapi (video AP)",
     "tao": "TrackEval 1.3.0 TrackMAP / TETA",
+    "teta": "SysCV/tet teta 0.1.0 TETA(exhaustive=True), fed as Scalabel's BDD100K evaluator feeds it",
 }
 
 

@@ -69,8 +69,8 @@ def test_tracktor_equals_mmtracking_stage_by_stage(fixture, models, realdata, mo
     regressed = {}
     real_regress = tracktor_tracker.TracktorTracker._regress_tracks
 
-    def recording_regress(self, frame, fid):
-        out = real_regress(self, frame, fid)
+    def recording_regress(self, frame, fid, *args):
+        out = real_regress(self, frame, fid, *args)
         regressed[fid] = out
         return out
 

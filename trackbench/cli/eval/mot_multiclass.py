@@ -1,5 +1,6 @@
 """``trackbench eval --benchmark KITTI|BDD100K``: HOTA, CLEAR, Identity and Count per class, with TrackEval's
-class combinations, as tables, CSV, markdown or JSON; ``--out`` writes TrackEval's files per class and records."""
+class combinations (or, for BDD100K ``--metrics TETA``, the official TETA), as tables, CSV, markdown or JSON;
+``--out`` writes TrackEval's files per class and records."""
 
 from __future__ import annotations
 
@@ -28,21 +29,49 @@ def _class_results(result: MultiClassResult) -> list[tuple[str, TrackerResult]]:
     return out
 
 
+def _teta_requested(options, benchmark: str) -> bool:
+    """``--metrics TETA``: BDD100K only, alone (its LocA is not HOTA's), over all eight classes."""
+    metrics = [m.lower() for m in options.metrics or []]
+    if "teta" not in metrics:
+        return False
+    if benchmark != "BDD100K":
+        raise TrackbenchError(f"--metrics TETA is not scored for {benchmark} (it is for BDD100K, and for TAO by "
+                              f"--task tao); choose from HOTA, CLEAR, Identity, Count or their fields")
+    if len(metrics) > 1:
+        raise TrackbenchError("--metrics TETA is scored alone (the official BDD100K TETA is its own evaluation); "
+                              "run HOTA / CLEAR / Identity in another call")
+    if getattr(options, "bootstrap", None):
+        raise TrackbenchError("--bootstrap is not available with --metrics TETA (its intervals are for HOTA, CLEAR "
+                              "and Identity)")
+    if getattr(options, "classes", None):
+        raise TrackbenchError("--classes is not used with --metrics TETA: the official BDD100K TETA scores all eight "
+                              "classes together (a class's classification false positives come from the others)")
+    return True
+
+
 def run_eval_multiclass(options) -> int:
     benchmark = get_benchmark(options.benchmark)
-    if any(m.lower() == "teta" for m in options.metrics or []):
-        raise TrackbenchError(f"--metrics TETA is not available for {benchmark.name} in this build (TETA is scored "
-                              f"for TAO by --task tao); choose from HOTA, CLEAR, Identity, Count or their fields")
-    families = families_for(options.metrics)
+    teta = _teta_requested(options, benchmark.name)
+    families = ["TETA"] if teta else families_for(options.metrics)
     with progress_bar("evaluating sequences") as advance:
-        results = evaluate_multiclass(benchmark, options.gt, list(options.results), families, split=options.split,
-                                      seqmap=options.seqmap, sequences=options.sequences,
-                                      classes=getattr(options, "classes", None), names=options.tracker_names,
-                                      workers=options.workers, progress=advance, on_total=advance.set_total)
+        if teta:
+            from trackbench.metrics.mot.benchmarks.bdd100k_teta import evaluate_bdd_teta
+
+            if options.seqmap is not None:
+                raise TrackbenchError("--seqmap is not used by BDD100K (every <video>.json of --gt is evaluated; "
+                                      "--sequences picks some)")
+            results = evaluate_bdd_teta(options.gt, list(options.results), split=options.split,
+                                        sequences=options.sequences, names=options.tracker_names,
+                                        workers=options.workers, progress=advance, on_total=advance.set_total)
+        else:
+            results = evaluate_multiclass(benchmark, options.gt, list(options.results), families,
+                                          split=options.split, seqmap=options.seqmap, sequences=options.sequences,
+                                          classes=getattr(options, "classes", None), names=options.tracker_names,
+                                          workers=options.workers, progress=advance, on_total=advance.set_total)
     stats = ({r.name: intervals.multiclass_stats(r, benchmark) for r in results}
-             if intervals.wanted(options) or options.out is not None else {})
+             if not teta and (intervals.wanted(options) or options.out is not None) else {})
     bands = ({n: {key: intervals.intervals(st, options) for key, st in by.items()} for n, by in stats.items()}
-             if intervals.wanted(options) else {})
+             if not teta and intervals.wanted(options) else {})
     render_multiclass(results, families, options, bands)
     if options.out is not None:
         write_multiclass_files(results, options, benchmark.name, stats, bands)
@@ -58,7 +87,11 @@ def render_multiclass(results: list[MultiClassResult], families: list[str], opti
     console = Console(highlight=False)
     bands = bands or {}
     everything = options.format == OutputFormat.csv
-    fields = mot_report.summary_fields(families, options.metrics, everything=everything)
+    if families == ["TETA"]:  # the table shows TETA and its three terms; markdown, csv and json every field
+        fields = list(mot_report.SUMMARY_FIELDS["TETA"])
+        fields = fields if options.format in (OutputFormat.csv, OutputFormat.markdown) else fields[:4]
+    else:
+        fields = mot_report.summary_fields(families, options.metrics, everything=everything)
     cell = mot_report.summary_value if everything else mot_report.display_value
     for note in (n for r in results for n in dict.fromkeys(r.notes)):
         print(f"note: {note}", file=sys.stderr)
@@ -103,7 +136,8 @@ def write_multiclass_files(results: list[MultiClassResult], options, benchmark: 
                 written += 1
             record = make_record(
                 result.name, f"{benchmark}/{cls}", options.split or ("training" if benchmark == "KITTI" else "val"),
-                "mot", flat_fields(one.combined), {s: flat_fields(f) for s, f in one.sequences.items()},
+                "teta" if "TETA" in one.combined else "mot", flat_fields(one.combined),
+                {s: flat_fields(f) for s, f in one.sequences.items()},
                 Path(directory))
             intervals.record_extras(record, (stats or {}).get(result.name, {}).get(cls),
                                     (bands or {}).get(result.name, {}).get(cls))

@@ -11,6 +11,7 @@ import numpy as np
 from trackbench.atomic import atomic_open, write_json_atomic
 from trackbench.metrics.mot.hota import ALPHAS
 from trackbench.metrics.mot.evaluate import TrackerResult, flat_fields
+from trackbench.metrics.tao.teta import FIELDS as TETA_FIELDS
 
 # TrackEval's summary_fields per family, and its order for the summary file.
 SUMMARY_FIELDS = {
@@ -20,6 +21,7 @@ SUMMARY_FIELDS = {
               "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag"),
     "Identity": ("IDF1", "IDR", "IDP", "IDTP", "IDFN", "IDFP"),
     "Count": ("Dets", "GT_Dets", "IDs", "GT_IDs"),
+    "TETA": TETA_FIELDS,  # scored alone (BDD100K --metrics TETA): its LocA is not HOTA's
 }
 SUMMARY_ORDER = ("HOTA", "DetA", "AssA", "DetRe", "DetPr", "AssRe", "AssPr", "LocA", "OWTA", "HOTA(0)", "LocA(0)",
                  "HOTALocA(0)", "MOTA", "MOTP", "MODA", "CLR_Re", "CLR_Pr", "MTR", "PTR", "MLR", "CLR_TP", "CLR_FN",
@@ -37,6 +39,7 @@ DETAILED_FIELDS = {
               "MOTAL", "MOTP_sum", "CLR_TP", "CLR_FN", "CLR_FP", "IDSW", "MT", "PT", "ML", "Frag", "CLR_Frames"],
     "Identity": ["IDF1", "IDR", "IDP", "IDTP", "IDFN", "IDFP"],
     "Count": ["Dets", "GT_Dets", "IDs", "GT_IDs"],
+    "TETA": list(TETA_FIELDS),  # means over alpha
 }
 
 
@@ -119,7 +122,7 @@ def write_trackeval_files(result: TrackerResult, folder: Path, cls: str = "pedes
     for fam in families:
         for f in SUMMARY_FIELDS[fam]:
             summary[f] = summary_value(f, result.combined[fam][f])
-    ordered = [f for f in SUMMARY_ORDER if f in summary]
+    ordered = list(TETA_FIELDS) if families == ["TETA"] else [f for f in SUMMARY_ORDER if f in summary]
     summary_path = folder / f"{cls}_summary.txt"
     with atomic_open(summary_path, "w") as handle:
         writer = csv.writer(handle, delimiter=" ", lineterminator="\r\n")

@@ -9,6 +9,9 @@ positives (TAO is not exhaustively labeled). Localization: TP / (TP + FN + FP) o
 >= alpha, alpha in 0, 0.05, ..., 0.95; association: HOTA-style AssA of the matched pairs; classification: a matched
 prediction of the right class is a TP, of another evaluated class a FP of that class (alpha >= 0.5). TETA is the
 mean of the three, per class, averaged over classes with gt. Reported numbers are means over alpha, as fractions.
+
+Exhaustive datasets (BDD100K, ``TETA(exhaustive=True)``) also count as classification FPs of a class its
+predictions that overlap none of its gts (``trackbench.metrics.mot.benchmarks.bdd100k_teta``).
 """
 
 from __future__ import annotations
@@ -45,6 +48,22 @@ def teta_box_iou(gt: np.ndarray, tk: np.ndarray) -> np.ndarray:
     inter[union <= EPS] = 0
     union[union <= EPS] = 1
     return inter / union
+
+
+def teta_box_ioa(boxes: np.ndarray, regions: np.ndarray) -> np.ndarray:
+    """(N, R) intersection over the area of each xywh box, as the official ``do_ioa`` (a box of no area gives 0)."""
+    b = boxes.copy()
+    r = regions.copy()
+    b[:, 2:] += b[:, :2]
+    r[:, 2:] += r[:, :2]
+    lo = np.minimum(b[:, None, :], r[None, :, :])
+    hi = np.maximum(b[:, None, :], r[None, :, :])
+    inter = np.maximum(lo[..., 2] - hi[..., 0], 0) * np.maximum(lo[..., 3] - hi[..., 1], 0)
+    area = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    out = np.zeros_like(inter)
+    valid = area > 0 + EPS
+    out[valid, :] = inter[valid, :] / area[valid][:, None]
+    return out
 
 
 def _member(values: np.ndarray, allowed: set) -> np.ndarray:
@@ -117,8 +136,11 @@ class _ClassCounts:
 
 
 def _video_class(frames: list[_Frame], assignment, cls: int, evaluated: set[int], total: _ClassCounts,
-                 cls_fp: dict[int, np.ndarray]) -> None:
-    """Add one class's counts in one video to ``total`` (and other classes' classification FPs to ``cls_fp``)."""
+                 cls_fp: dict[int, np.ndarray], exhaustive: bool = False) -> None:
+    """Add one class's counts in one video to ``total`` (and classification FPs to ``cls_fp``). Exhaustive: a
+    prediction of the class overlapping none of its gts is a classification FP too; when the class has no gt or no
+    overlapping prediction in the video, the official code *sets* its ``cls_fp`` (dropping FPs that classes scored
+    before it gave it), which is kept here, so classes must be scored in the official order."""
     n_alpha = len(LOC_ALPHAS)
     overlap, data = [], []  # per frame: the class's local cluster, and the gts / predictions it evaluates
     for f, assigned in zip(frames, assignment):
@@ -133,17 +155,22 @@ def _video_class(frames: list[_Frame], assignment, cls: int, evaluated: set[int]
         keep = _member(f.tk_ids, cluster)
         data.append((f.gt_ids[cmask], f.tk_ids[keep], f.sim[cmask][:, keep], f.tk_cls[keep]))
         n_gt += int(cmask.sum())
-    if sum(len(o) for o in overlap) == 0:
+    # per frame: ids of the class's overlapping predictions and of all its predictions (the official id sets)
+    cls_eval = [len(o | set(f.tk_ids[f.tk_cls == cls].tolist())) for o, f in zip(overlap, frames)] \
+        if exhaustive else []
+    if sum(len(o) for o in overlap) == 0 or n_gt == 0:
         total.loc_fn += n_gt
-        return
-    if n_gt == 0:
+        if exhaustive:
+            cls_fp[cls] = np.full(N_CLS, float(sum(cls_eval)))
         return
     ga, gt_count, tk_count, index = _alignment([d[:3] for d in data])
     counts = np.zeros((n_alpha,) + ga.shape)
     loc_tp = np.zeros(n_alpha)
     thresholds = LOC_ALPHAS[:, None] - EPS
     cls_rows = LOC_ALPHAS >= 0.5
-    for (gt_ids, tk_ids, sim, tk_cls), (gi, ki), cluster_t in zip(data, index, overlap):
+    for t, ((gt_ids, tk_ids, sim, tk_cls), (gi, ki), cluster_t) in enumerate(zip(data, index, overlap)):
+        if exhaustive:
+            cls_fp[cls] += cls_eval[t] - (len(cluster_t) if len(gt_ids) else 0)
         if len(gt_ids) == 0:
             continue
         rows, cols = linear_sum_assignment(-(ga[gi[:, None], ki[None, :]] * sim))
@@ -223,31 +250,73 @@ def _frames_by_video(gt: TaoGroundTruth, dt: BoxResults):
     return videos
 
 
+def score_video(frames: list[_Frame], classes: list[int], exhaustive: bool = False,
+                class_frames: dict[int, list[_Frame]] | None = None) -> dict[int, _ClassCounts]:
+    """One video's counts per class, classes scored in the given order (the official order matters when
+    ``exhaustive``). ``frames`` give the class-agnostic assignment; ``class_frames`` may give a class other
+    frames (BDD100K's crowd filtering, which the official code repeats before every class)."""
+    evaluated = set(classes)
+    assignment = _video_assignment(frames)
+    present = set()
+    for f in frames:
+        present.update(f.gt_cls.tolist())
+    counts = {c: _ClassCounts.zeros() for c in classes}
+    cls_fp = {c: np.zeros(N_CLS) for c in classes}
+    for c in classes:
+        if exhaustive or c in present:
+            own = class_frames[c] if class_frames is not None else frames
+            _video_class(own, assignment, c, evaluated, counts[c], cls_fp, exhaustive)
+    for c in classes:
+        counts[c].cls_fp += cls_fp[c]
+    return counts
+
+
+def add_counts(total: _ClassCounts, part: _ClassCounts) -> None:
+    """Sum ``part`` into ``total`` (the official ``combine_sequences``: counts summed, association terms weighted
+    by Loc_TP)."""
+    for name in ("loc_tp", "loc_fn", "loc_fp", "cls_tp", "cls_fn", "cls_fp", "assoc_weighted"):
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+
+
+def is_empty(c: _ClassCounts) -> bool:
+    """The official test for a class left out of the class average: no Loc TP, FN or FP at any alpha."""
+    return not np.any(c.loc_tp + c.loc_fn + c.loc_fp > 0 + EPS)
+
+
+def class_average(finals: list[dict]) -> dict[str, float]:
+    """``combine_classes_class_averaged``: each field's per-alpha mean over the classes, then its mean over alpha
+    (0.0 where no class is given)."""
+    return {f: float(np.mean(np.mean([r[f] for r in finals], axis=0))) if finals else 0.0 for f in FIELDS}
+
+
+def detection_average(counts: list[_ClassCounts], finals: list[dict]) -> dict:
+    """``combine_classes_det_averaged``: counts summed, association terms weighted by each class's Loc_TP."""
+    total = _ClassCounts.zeros()
+    for c in counts:
+        for name in ("loc_tp", "loc_fn", "loc_fp", "cls_tp", "cls_fn", "cls_fp"):
+            setattr(total, name, getattr(total, name) + getattr(c, name))
+    total.assoc_weighted = sum(np.stack([r["AssocA"], r["AssocRe"], r["AssocPr"]]) * c.loc_tp
+                               for c, r in zip(counts, finals)) if counts else total.assoc_weighted
+    return _final(total)
+
+
+def field_means(final: dict) -> dict[str, float]:
+    """Each field as its mean over alpha (the reported number)."""
+    return {f: float(np.mean(final[f])) for f in FIELDS}
+
+
 def evaluate_teta(gt: TaoGroundTruth, dt: BoxResults) -> TetaResult:
     """TETA and its terms, overall (class average) and per class."""
     b = gt.boxes
     seen = set(b.category_id.tolist())
     classes = [c for c in b.category_ids if c in seen]
-    evaluated = set(classes)
     totals = {c: _ClassCounts.zeros() for c in classes}
     for vid, frames in _frames_by_video(gt, dt).items():
-        present = set()
-        for f in frames:
-            present.update(f.gt_cls.tolist())
-        assignment = _video_assignment(frames)
-        cls_fp = {c: np.zeros(N_CLS) for c in classes}
-        for c in classes:
-            if c in present:
-                _video_class(frames, assignment, c, evaluated, totals[c], cls_fp)
-        for c in classes:
-            totals[c].cls_fp += cls_fp[c]
+        for c, part in score_video(frames, classes).items():
+            add_counts(totals[c], part)
     per_class = {c: _final(totals[c]) for c in classes}
     names = b.category_names
-    non_empty = [c for c in classes if np.any(totals[c].loc_tp + totals[c].loc_fn + totals[c].loc_fp > 0 + EPS)]
-    overall = {}
-    for field in FIELDS:
-        values = [per_class[c][field] for c in non_empty]
-        overall[field] = float(np.mean(np.mean(values, axis=0))) if values else 0.0
+    overall = class_average([per_class[c] for c in classes if not is_empty(totals[c])])
     per_category = {names[c]: {f: float(np.mean(per_class[c][f])) for f in ("TETA", "LocA", "AssocA", "ClsA")}
                     for c in classes}
     return TetaResult(overall, per_category)

@@ -89,9 +89,9 @@ def test_missing_result_file_and_bad_class(tmp_path, capsys):
     code = main(["eval", "--benchmark", "KITTI", "--gt", str(root / "gt"), "--results", str(root / "trackers/trk"),
                  "--classes", "cyclist"])
     assert code == 2 and "KITTI has no class 'cyclist'; valid: car, pedestrian" in capsys.readouterr().err
-    code = main(["eval", "--benchmark", "BDD100K", "--gt", str(root / "gt"), "--results", str(root / "trackers/trk"),
+    code = main(["eval", "--benchmark", "KITTI", "--gt", str(root / "gt"), "--results", str(root / "trackers/trk"),
                  "--metrics", "TETA"])
-    assert code == 2 and "--metrics TETA is not available for BDD100K" in capsys.readouterr().err
+    assert code == 2 and "--metrics TETA is not scored for KITTI (it is for BDD100K" in capsys.readouterr().err
 
 
 def test_bdd_results_with_fewer_frames_are_scored(tmp_path, capsys):

@@ -86,7 +86,12 @@ def _check_label(path: Path, where: str, label) -> None:
         raise InputFileError(path, f"{where}: id {label['id']!r} is not an integer") from None
 
 
-def _frame_rows(labels: list, t: int, p: int, is_gt: bool, rows: list, ignored: list) -> None:
+def trackeval_crowd(attributes: dict) -> bool:
+    """TrackEval's BDD100K crowd flag: ``Crowd``, else ``crowd``."""
+    return bool(attributes.get("Crowd", attributes.get("crowd", False)))
+
+
+def _frame_rows(labels: list, t: int, p: int, is_gt: bool, rows: list, ignored: list, crowd=trackeval_crowd) -> None:
     """Append (frame, id, class, x1, y1, x2, y2, record, label) of each label; crowd / distractor gt to
     ``ignored``. Raises KeyError, TypeError, ValueError or AttributeError on anything malformed."""
     class_ids, distractors = CLASS_IDS, DISTRACTORS
@@ -96,16 +101,16 @@ def _frame_rows(labels: list, t: int, p: int, is_gt: bool, rows: list, ignored: 
         b = label["box2d"]
         if is_gt:
             attributes = label.get("attributes")
-            if (attributes is not None and attributes.get("Crowd", attributes.get("crowd", False))) \
-                    or category in distractors:
+            if (attributes is not None and crowd(attributes)) or category in distractors:
                 ignored.append((t, b["x1"], b["y1"], b["x2"], b["y2"], p, li))
                 continue
         rows.append((t, int(label["id"]), cid, b["x1"], b["y1"], b["x2"], b["y2"], p, li))
 
 
-def read_bdd_video(path: Path, is_gt: bool, gt_index: dict | None = None) -> BddVideo:
+def read_bdd_video(path: Path, is_gt: bool, gt_index: dict | None = None, crowd=trackeval_crowd) -> BddVideo:
     """Parse one video file. Result frames are placed by their index among the gt's frames (a result may skip
-    frames; TrackEval pairs sorted frames by position, which is the same when both list the same frames)."""
+    frames; TrackEval pairs sorted frames by position, which is the same when both list the same frames).
+    ``crowd(attributes)`` says which gt boxes are crowd (ignore regions)."""
     data = read_json(path, "BDD100K video file")
     if not isinstance(data, list):
         raise InputFileError(path, "expected a list of frame records (Scalabel format)")
@@ -135,7 +140,7 @@ def read_bdd_video(path: Path, is_gt: bool, gt_index: dict | None = None) -> Bdd
     for index, p in keyed:
         labels = data[p].get("labels") or []
         try:
-            _frame_rows(labels, position[index], p, is_gt, rows, ignored)
+            _frame_rows(labels, position[index], p, is_gt, rows, ignored, crowd)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             if not isinstance(labels, list):
                 raise InputFileError(path, f"frame record {p}: 'labels' must be a list") from None

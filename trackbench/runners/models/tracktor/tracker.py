@@ -123,20 +123,22 @@ class TracktorTracker:
             self.cmc_failures += 1
             return
         boxes = torch.cat([t["bboxes"][-1] for t in self.tracks.values()], dim=0)
-        warped = warp_boxes(boxes, warp.to(boxes.dtype))
+        warped = warp_boxes(boxes, warp.to(device=boxes.device, dtype=boxes.dtype))
         for row, track in zip(warped.split(1), self.tracks.values()):
             track["bboxes"][-1] = row
 
-    def _regress_tracks(self, frame: FrameOps, frame_id: int):
+    def _regress_tracks(self, frame: FrameOps, frame_id: int, device: torch.device):
+        """(boxes (K, 5) and labels on ``device``, ids (K,) on the CPU, as every id here) of the continued tracks."""
         cfg = self.config
         previous = [i for i, t in self.tracks.items() if int(t["frame_ids"][-1]) == frame_id - 1]
         if not previous:
-            return torch.zeros((0, 5)), torch.zeros(0, dtype=torch.long), torch.zeros(0, dtype=torch.long)
+            return (torch.zeros((0, 5), device=device), torch.zeros(0, dtype=torch.long, device=device),
+                    torch.zeros(0, dtype=torch.long))
         boxes, probs = frame.regress(self._last("bboxes", previous))
         dets, labels, inds = multiclass_nms_with_inds(boxes, probs, 0.0, cfg.regression_nms_iou_thr, -1)
-        ids = torch.as_tensor(previous, dtype=torch.long)[inds]
+        ids = torch.as_tensor(previous, dtype=torch.long)[inds.cpu()]
         keep = dets[:, -1] > cfg.regression_obj_score_thr
-        return dets[keep], labels[keep], ids[keep]
+        return dets[keep], labels[keep], ids[keep.cpu()]
 
     def _reidentify(self, ids: torch.Tensor, boxes: torch.Tensor, embeds: torch.Tensor,
                     active_ids: list[int]) -> None:
@@ -168,7 +170,7 @@ class TracktorTracker:
         else:
             if cfg.cmc and self.last_gray is not None:
                 self._compensate_motion(gray)
-            prop_dets, prop_labels, prop_ids = self._regress_tracks(frame, frame_id)
+            prop_dets, prop_labels, prop_ids = self._regress_tracks(frame, frame_id, dets.device)
             fresh = (bbox_overlaps(dets[:, :4], prop_dets[:, :4]) < cfg.regression_match_iou_thr).all(dim=1)
             dets, labels = dets[fresh], labels[fresh]
             ids = torch.full((dets.shape[0],), -1, dtype=torch.long)
