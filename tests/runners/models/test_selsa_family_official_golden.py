@@ -1,11 +1,13 @@
-"""SELSA against MMTracking 0.14's official SELSA (tests/golden/official/selsa/, made by
-tools/oracles/mmtrack014_vid.py through the official ImageNetVIDDataset and its ``test_with_adaptive_stride``
-reference sampler): the same seeded R50-DC5 + SELSA box head weights, the first 18 frames of the real OTB
+"""SELSA and Temporal RoI Align (SELSA + TemporalRoIAlign, 3 shared FCs) against MMTracking 0.14's official
+ones (tests/golden/official/{selsa,temporal_roi_align}/, made by tools/oracles/mmtrack014_vid.py through the
+official ImageNetVIDDataset and its ``test_with_adaptive_stride`` reference sampler): the same seeded R50-DC5 +
+SELSA box head (and TRoI embedding) weights, the first 18 frames of the real OTB
 Basketball clip as one video (no looping; the 14 references are frames round(i * 17 / 13)), short side 128
-(published: 600). Compared on frame 0 (1 of the 3 recorded, to stay under 20 s on 2 cores: a frame attends to about
+(published: 600). Compared on frame 0 (1 of the 3 / 2 recorded, to stay under 20 s on 2 cores: a frame attends to about
 4,500 reference RoIs; the later frames only reuse the references' features): the detections (the same count,
 order and classes; boxes and scores within tolerance), which carry the RPN on the frame and on the 15
-references and both SELSA aggregators."""
+references and the SELSA aggregators; for TRoI also the most similar points and temporal attention of the
+extractor)."""
 
 from __future__ import annotations
 
@@ -24,17 +26,22 @@ from mmtrack_state_dicts import one_torch_thread  # noqa: E402,F401 (fixture)
 from trackbench.runners.models import seeded  # noqa: E402
 from trackbench.runners.models.common.preprocess import preprocess_bgr, vid_preprocess  # noqa: E402
 from trackbench.runners.models.selsa.checkpoint import build_selsa  # noqa: E402
+from trackbench.runners.models.temporal_roi_align.checkpoint import build_temporal_roi_align  # noqa: E402
 from trackbench.runners.models.selsa.model import SelsaVideo, reference_ids  # noqa: E402
 
 pytestmark = [pytest.mark.official_golden, pytest.mark.usefixtures("one_torch_thread")]
-FIXTURE = Path(__file__).resolve().parents[2] / "golden" / "official" / "selsa" / "official_128_3of18.npz"
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "official"
 COMPARED = 1
+CASES = {"selsa": (build_selsa, "selsa/official_128_3of18.npz"),
+         "temporal_roi_align": (build_temporal_roi_align, "temporal_roi_align/official_128_2of18.npz")}
 
 
-def test_selsa_equals_mmtracking(realdata):
-    official = np.load(FIXTURE)
+@pytest.mark.parametrize("method", sorted(CASES))
+def test_selsa_family_equals_mmtracking(method, realdata):
+    build, fixture = CASES[method]
+    official = np.load(GOLDEN / fixture)
     info = json.loads(str(official["info"]))
-    model = build_selsa(seeded.seeded_checkpoint("selsa")["state_dict"], "<seeded selsa>")
+    model = build(seeded.seeded_checkpoint(method)["state_dict"], f"<seeded {method}>")
     long_side, short_side = info["scale"]
     pre = vid_preprocess(long_side, short_side)
     folder = realdata / "otb" / "OTB100" / "Basketball" / "img"
