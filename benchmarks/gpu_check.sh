@@ -3,7 +3,9 @@
 # against the official CPU fixtures and --amp (benchmarks/gpu_check.py), QDTrack speed and memory at the
 # published 1088 scale, then `trackbench run qdtrack --gpus N` over a multi-video set against --gpus 1
 # (benchmarks/qdtrack_speed.py --scaling); then the other neural runners' speed on the GPU with the same seeded
-# weights or layouts: SiamRPN++, Tracktor, DMTrack and MeMOTR (fp32 and, where the script has it, --amp).
+# weights or layouts: SiamRPN++, Tracktor, DMTrack and MeMOTR (fp32 and, where the script has it, --amp); last,
+# `trackbench run --gpus 1 --eval` end to end (fp32 and --amp) for MaskTrack R-CNN and the four VID methods
+# (benchmarks/gpu_runs.py, tiny data and weights: their CUDA paths, whose numbers the CPU golden tests prove).
 #
 #   bash benchmarks/gpu_check.sh          # CUDA machine: every GPU it has
 #   bash benchmarks/gpu_check.sh --cpu    # the CPU part only (what CI runs): the fixture check, 2 frames
@@ -43,3 +45,5 @@ echo "== DMTrack on the GPU"
 echo "== MeMOTR on the GPU (fp32 and amp, DanceTrack size)"
 "$python" benchmarks/memotr_speed.py --device cuda --frames 20
 "$python" benchmarks/memotr_speed.py --device cuda --frames 20 --amp
+echo "== MaskTrack R-CNN, DFF, FGFA, SELSA, Temporal RoI Align: trackbench run --gpus 1 --eval (fp32 and amp)"
+"$python" benchmarks/gpu_runs.py --device cuda
