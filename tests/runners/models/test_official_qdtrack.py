@@ -140,3 +140,14 @@ def test_whole_pipeline_gives_the_official_tracks(run):
     theirs = [official[f"f{i}/tracks"][:, :5] for i in range(END_TO_END_FRAMES)]
     assert min(len(t) for t in theirs) >= 10  # the weights make tracks on every frame
     assert_same_tracks(ours["end_to_end"], theirs)
+
+
+def test_whole_pipeline_gives_mmtracking_014s_tracks_too(run):
+    """MMTracking 0.14's QDTrack (tools/oracles/mmtrack014_qdtrack.py, the same seeded weights and frames) agrees
+    with MMDetection 3.3's, float32 rule included: ours gives its tracks as well (tests/golden/official/
+    qdtrack_mmtrack014.npz)."""
+    _, _, ours = run
+    official = np.load(Path(__file__).resolve().parents[2] / "golden" / "official" / "qdtrack_mmtrack014.npz")
+    theirs = [official[f"f{i}/tracks"][:, :5] for i in range(END_TO_END_FRAMES)]
+    assert min(len(t) for t in theirs) >= 10
+    assert_same_tracks(ours["end_to_end"], theirs)
