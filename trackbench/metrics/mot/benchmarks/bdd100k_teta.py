@@ -25,12 +25,11 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.formats.mot_layout import tracker_name
 from trackbench.metrics.mot.benchmarks.bdd100k import (
     CLASS_IDS, CLASSES, DISTRACTORS, SUPER_CATEGORIES, BddVideo, bdd_sequences, read_bdd_video,
 )
 from trackbench.metrics.mot.benchmarks.multiclass import (
-    CLASS_AVERAGED, DETECTION_AVERAGED, MultiClassResult, result_file,
+    CLASS_AVERAGED, DETECTION_AVERAGED, MultiClassResult, result_file, select_runs,
 )
 from trackbench.metrics.mot.evaluate import auto_workers
 from trackbench.metrics.tao.teta import (
@@ -157,14 +156,7 @@ def evaluate_bdd_teta(gt_root: Path, tracker_dirs: list[Path], split: str | None
     """Per tracker: TETA per class (per video and combined), the two class averages and the super-categories,
     in the multi-class result layout (family ``TETA``; values are fractions, means over alpha)."""
     seqs = bdd_sequences(gt_root, split, None)
-    if sequences:
-        unknown = sorted(set(sequences) - set(seqs))
-        if unknown:
-            raise TrackbenchError(f"unknown sequence(s) {unknown}; available: {', '.join(seqs)}")
-        seqs = {s: v for s, v in seqs.items() if s in set(sequences)}
-    tracker_names = list(names) if names else [tracker_name(d) for d in tracker_dirs]
-    if len(tracker_names) != len(tracker_dirs) or len(set(tracker_names)) != len(tracker_names):
-        raise TrackbenchError(f"need one distinct name per --results folder, got {tracker_names}; use --name")
+    seqs, tracker_names = select_runs(seqs, sequences, tracker_dirs, names)
     for directory in tracker_dirs:
         if not directory.is_dir():
             raise TrackbenchError(f"{directory}: tracker results folder not found")

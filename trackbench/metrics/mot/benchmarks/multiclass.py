@@ -123,6 +123,20 @@ def _run_job(job: _Job):
     return job.tracker, job.seq, scores, notes
 
 
+def select_runs(seqs: dict, sequences, tracker_dirs, names) -> tuple[dict, list[str]]:
+    """The sequences asked for (``--sequences``, each one known) and one distinct name per results folder
+    (``--name``, else the folder's), as every multi-class evaluation checks them."""
+    if sequences:
+        unknown = sorted(set(sequences) - set(seqs))
+        if unknown:
+            raise TrackbenchError(f"unknown sequence(s) {unknown}; available: {', '.join(seqs)}")
+        seqs = {s: v for s, v in seqs.items() if s in set(sequences)}
+    tracker_names = list(names) if names else [tracker_name(d) for d in tracker_dirs]
+    if len(tracker_names) != len(tracker_dirs) or len(set(tracker_names)) != len(tracker_names):
+        raise TrackbenchError(f"need one distinct name per --results folder, got {tracker_names}; use --name")
+    return seqs, tracker_names
+
+
 def evaluate_multiclass(
     benchmark: MultiClassBenchmark,
     gt_root: Path,
@@ -140,14 +154,7 @@ def evaluate_multiclass(
     """Score each results folder against ``gt_root``; ``workers=None`` picks processes from the input size."""
     chosen = tuple(_check_classes(benchmark, classes))
     seqs = benchmark.sequences(gt_root, split, seqmap)
-    if sequences:
-        unknown = sorted(set(sequences) - set(seqs))
-        if unknown:
-            raise TrackbenchError(f"unknown sequence(s) {unknown}; available: {', '.join(seqs)}")
-        seqs = {s: v for s, v in seqs.items() if s in set(sequences)}
-    tracker_names = list(names) if names else [tracker_name(d) for d in tracker_dirs]
-    if len(tracker_names) != len(tracker_dirs) or len(set(tracker_names)) != len(tracker_names):
-        raise TrackbenchError(f"need one distinct name per --results folder, got {tracker_names}; use --name")
+    seqs, tracker_names = select_runs(seqs, sequences, tracker_dirs, names)
     jobs = []
     for directory, name in zip(tracker_dirs, tracker_names):
         if not directory.is_dir():
