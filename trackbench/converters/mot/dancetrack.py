@@ -9,8 +9,7 @@ from typing import Any
 
 from trackbench.converters.base import ConversionPlan, ConverterSpec
 from trackbench.converters.discovery import list_subdirs, require_dir
-from trackbench.converters.mot.motchallenge import load, plan_sequences
-from trackbench.errors import TrackbenchError
+from trackbench.converters.mot.motchallenge import listed_sequence_dirs, load, plan_sequences
 from trackbench.formats.mot_layout import read_seqmap
 
 SPLITS = ("train", "val", "test")
@@ -21,13 +20,7 @@ def _plan(root: Path, split: str, options: dict[str, Any]) -> ConversionPlan:
     folder = require_dir(root / split, f"DanceTrack layout ROOT/{split}/<sequence>/seqinfo.ini (--root is the "
                                        f"folder holding train/, val/ and test/)")
     seqmap = root / f"{split}_seqmap.txt"
-    if seqmap.is_file():
-        seq_dirs = [folder / name for name in read_seqmap(seqmap)]
-        missing = [d.name for d in seq_dirs if not d.is_dir()]
-        if missing:
-            raise TrackbenchError(f"{seqmap}: lists {missing[0]}, which has no folder in {folder}")
-    else:
-        seq_dirs = list_subdirs(folder)
+    seq_dirs = listed_sequence_dirs(seqmap, folder, read_seqmap(seqmap)) if seqmap.is_file() else list_subdirs(folder)
     return plan_sequences("dancetrack", folder, seq_dirs, split, options, [], digits=8)
 
 

@@ -133,6 +133,15 @@ def _make_plan(family: str, root: Path, split: str, options: dict[str, Any]) -> 
     return plan_sequences(family, folder, seq_dirs, split, options, skipped)
 
 
+def listed_sequence_dirs(listing: Path, folder: Path, names) -> list[Path]:
+    """The folders of the sequences a split file (seqmap, split list) names, each one required to exist."""
+    seq_dirs = [folder / name for name in names]
+    missing = [d.name for d in seq_dirs if not d.is_dir()]
+    if missing:
+        raise TrackbenchError(f"{listing}: lists {missing[0]}, which has no folder in {folder}")
+    return seq_dirs
+
+
 def plan_sequences(family: str, folder: Path, seq_dirs: list[Path], split: str, options: dict[str, Any],
                    skipped: list[Skip], digits: int = 6) -> ConversionPlan:
     """The plan for MOTChallenge-layout sequence folders (also DanceTrack's and SportsMOT's); ``digits`` is the

@@ -10,7 +10,7 @@ from typing import Any
 
 from trackbench.converters.base import ConversionPlan, ConverterSpec
 from trackbench.converters.discovery import list_subdirs
-from trackbench.converters.mot.motchallenge import load, plan_sequences
+from trackbench.converters.mot.motchallenge import listed_sequence_dirs, load, plan_sequences
 from trackbench.errors import InputFileError, TrackbenchError
 
 SPLITS = ("train", "val", "test")
@@ -31,13 +31,8 @@ def _plan(root: Path, split: str, options: dict[str, Any]) -> ConversionPlan:
         raise TrackbenchError(f"{root / 'dataset' / split}: not found; expected the SportsMOT layout "
                               f"ROOT/dataset/{split}/<sequence>/seqinfo.ini (--root is sportsmot_publish)")
     listing = root / "splits_txt" / f"{split}.txt"
-    if listing.is_file():
-        seq_dirs = [folder / name for name in read_split_list(listing)]
-        missing = [d.name for d in seq_dirs if not d.is_dir()]
-        if missing:
-            raise TrackbenchError(f"{listing}: lists {missing[0]}, which has no folder in {folder}")
-    else:
-        seq_dirs = list_subdirs(folder)
+    seq_dirs = (listed_sequence_dirs(listing, folder, read_split_list(listing)) if listing.is_file()
+                else list_subdirs(folder))
     return plan_sequences("sportsmot", folder, seq_dirs, split, options, [], digits=6)
 
 
