@@ -1,12 +1,13 @@
 """Compiled kernels (C, built by setup.py at install): the inner loops that numpy cannot vectorize, each replaying
 the official tool's arithmetic. ``mot_match``: pair search and per-frame assignment of the MOT metrics;
-``textparse``: the exact number parser for result files; ``sot_ope``: the OPE/LaSOT scoring rules."""
+``textparse``: the exact number parser for result files; ``sot_ope``: the OPE/LaSOT scoring rules;
+``track_step``: the association trackers' frame steps. ``lsa.h`` and ``box_iou.h`` are shared by inclusion."""
 
 from __future__ import annotations
 
 import importlib
 
-KERNELS = ("mot_match", "textparse", "sot_ope")
+KERNELS = ("mot_match", "textparse", "sot_ope", "track_step")
 
 
 def __getattr__(name: str):

@@ -87,3 +87,69 @@ def test_sort_table_equals_the_dense_implementation(sequences, config):
 def test_bytetrack_refuses_a_camera_warp():
     with pytest.raises(ValueError, match="camera-motion"):
         ByteTrackTracker().update(np.zeros((0, 4)), warp=np.eye(2, 3))
+
+
+def crowded_frames(seed: int, n_frames: int = 300, n_objects: int = 18):
+    """Objects crossing each other, each seen as 0-3 jittered boxes a frame with scores all over (0, 1), and
+    empty frames: every matching stage has competing pairs, ties of the solver, lost and re-found tracks and
+    tracked/lost duplicates."""
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(0, 600, (n_objects, 2))
+    velocity = rng.normal(0, 3, (n_objects, 2))
+    size = rng.uniform(20, 120, (n_objects, 2))
+    frames = []
+    for f in range(n_frames):
+        if f % 37 == 36:
+            frames.append((np.zeros((0, 4)), np.zeros(0)))
+            continue
+        boxes = []
+        for o in range(n_objects):
+            centre = start[o] + velocity[o] * f
+            for _ in range(rng.integers(0, 4)):
+                c = centre + rng.normal(0, 4, 2)
+                s = size[o] * rng.uniform(0.8, 1.25, 2)
+                boxes.append(np.concatenate([c - s / 2, c + s / 2]))
+        boxes = np.array(boxes).reshape(-1, 4)
+        scores = rng.uniform(0.0, 1.0, len(boxes))
+        scores[rng.random(len(boxes)) < 0.1] = 0.5  # exactly the threshold: neither high nor low
+        frames.append((boxes, scores))
+    return frames
+
+
+@pytest.mark.parametrize("config", [ByteTrackConfig(), ByteTrackConfig(mot20=True, track_buffer=8)])
+def test_compiled_bytetrack_step_equals_the_dense_loop_in_crowds(config):
+    for seed in (0, 1):
+        fast, dense = ByteTrackTracker(config), dense_bytetrack(config, 30.0)
+        reported = 0
+        for f, (boxes, scores) in enumerate(crowded_frames(seed)):
+            classes = np.arange(len(boxes)) % 2
+            got, want = fast.update(boxes, scores, classes), dense.update(boxes, scores, classes)
+            for field in ("boxes_xyxy", "ids", "scores", "classes", "det_index"):
+                x, y = getattr(got, field), getattr(want, field)
+                assert x.dtype == y.dtype and np.array_equal(x, y), (seed, f, field)
+            reported += len(got)
+        assert reported > 2000 and fast.next_id > 100
+
+
+def test_bytetrack_duplicate_of_equal_age_drops_the_tracked_track():
+    """remove_duplicate_stracks on a tie: a tracked and a lost track on the same box, tracked for as many frames,
+    keeps the lost one (``if timep > timeq`` keeps the tracked one only when it is older). Built from a table: the
+    detection goes to the tracked track (scipy's tie rule on two equal costs), which then duplicates the lost one."""
+    from trackbench.runners.trackers import bytetrack as bt
+    from trackbench.runners.trackers.common import kalman_blocks as kb
+
+    box = np.array([[100.0, 100.0, 150.0, 220.0]])
+    table = np.zeros((bt.N_ROWS, 2))
+    table[:kb.ROWS] = kb.initiate_xyah(kb.xyxy_rows_to_xyah(np.repeat(box, 2, axis=0)))
+    table[bt.SCORE], table[bt.ID], table[bt.ACTIVATED] = 0.9, [1, 2], 1.0
+    table[bt.TRACKED] = [1.0, 0.0]  # track 1 tracked, track 2 lost
+    table[bt.START], table[bt.END] = [3, 1], [9, 8]  # after this frame (10) both lived 7 frames
+    tracker = ByteTrackTracker()
+    tracker.table, tracker.frame_id, tracker.next_id = table, 9, 3
+    out = tracker.update(box, np.array([0.9]))
+    assert len(out) == 0 and tracker.table[bt.ID].tolist() == [2.0]
+    table[bt.START, 0] = 2  # the tracked track is older: it stays, the lost one goes
+    tracker = ByteTrackTracker()
+    tracker.table, tracker.frame_id, tracker.next_id = table, 9, 3
+    out = tracker.update(box, np.array([0.9]))
+    assert out.ids.tolist() == [1] and tracker.table[bt.ID].tolist() == [1.0]
