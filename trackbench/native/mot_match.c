@@ -38,8 +38,9 @@ static const double TIE_TOLERANCE = 1e-9;         /* relative margin a unique op
  * can only differ from the unique one in such pairs by less than the margin, so they need no check. */
 static const double TINY_SCORE = 1e-12;
 
-#include "lsa.h"
 #include "box_iou.h"
+#include "buffer_args.h"
+#include "lsa.h"
 
 /* Is the best assignment of the (nr, nc) matrix `cost` (nr <= nc; weights -cost, zeros where there is no pair)
  * unique, as far as pairs of weight > eps go?
@@ -267,16 +268,6 @@ static int solve_frame(int64_t n_rows, int64_t n_cols, int64_t k, const int64_t 
 }
 
 /* ---- Python entry points ----------------------------------------------------------------------------------- */
-
-static int check_len(Py_buffer *b, Py_ssize_t itemsize, Py_ssize_t n, const char *name)
-{
-    if (b->len != n * itemsize) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd items of %zd bytes, got %zd bytes", name, n, itemsize,
-                     b->len);
-        return -1;
-    }
-    return 0;
-}
 
 /* None on success, else the exception for the status: -1 out of memory, -3 an index outside its range (described
  * by the text), else a problem without a solution. */

@@ -1,8 +1,8 @@
 """The fast trackers against their dense twins, frame by frame and bit for bit, on detections derived from the
 real MOT17 gt with seeded noise: ByteTrack (block-diagonal track table, bytetrack.py) against the BYTE loop over
 dense 8x8 covariances that BoT-SORT runs (byte_family.py) with ByteTrack's options, and SORT and OC-SORT (track
-tables) against their previous dense implementations (sort_dense.py, ocsort_dense.py), OC-SORT's ORU both on
-Python floats and on arrays."""
+tables) against their previous dense implementations (sort_dense.py, ocsort_dense.py). ByteTrack's and OC-SORT's
+frame steps are compiled (trackbench/native/), so these are the checks that the C arithmetic is numpy's."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sort_dense import DenseSortTracker
 
 from trackbench.formats.motchallenge import read_mot_txt
 from trackbench.runners.synthetic import noisy_detections_from_gt
-from trackbench.runners.trackers import ocsort
 from trackbench.runners.trackers.byte_family import ByteFamilyTracker, _Options
 from trackbench.runners.trackers.bytetrack import ByteTrackConfig, ByteTrackTracker
 from trackbench.runners.trackers.ocsort import OcSortConfig, OcSortTracker
@@ -71,9 +70,7 @@ def test_bytetrack_table_equals_the_dense_byte_loop(sequences, config, frame_rat
     OcSortConfig(),
     OcSortConfig(min_hits=1, delta_t=1, inertia=0.5, det_thresh=0.3, max_age=10),
 ])
-@pytest.mark.parametrize("scalar_oru_tracks", [ocsort.SCALAR_ORU_TRACKS, 0])
-def test_ocsort_table_equals_the_dense_implementation(sequences, config, scalar_oru_tracks, monkeypatch):
-    monkeypatch.setattr(ocsort, "SCALAR_ORU_TRACKS", scalar_oru_tracks)  # 0: every ORU on arrays
+def test_ocsort_table_equals_the_dense_implementation(sequences, config):
     for seq, dets, n in sequences:
         assert_same_frames(OcSortTracker(config), DenseOcSortTracker(config), dets, n, (seq, config))
 
@@ -116,10 +113,17 @@ def crowded_frames(seed: int, n_frames: int = 300, n_objects: int = 18):
     return frames
 
 
-@pytest.mark.parametrize("config", [ByteTrackConfig(), ByteTrackConfig(mot20=True, track_buffer=8)])
-def test_compiled_bytetrack_step_equals_the_dense_loop_in_crowds(config):
+@pytest.mark.parametrize("fast_dense", [
+    lambda: (ByteTrackTracker(), dense_bytetrack(ByteTrackConfig(), 30.0)),
+    lambda: (ByteTrackTracker(ByteTrackConfig(mot20=True, track_buffer=8)),
+             dense_bytetrack(ByteTrackConfig(mot20=True, track_buffer=8), 30.0)),
+    lambda: (OcSortTracker(), DenseOcSortTracker()),
+    lambda: (OcSortTracker(OcSortConfig(det_thresh=0.3, delta_t=1, max_age=5, min_hits=1)),
+             DenseOcSortTracker(OcSortConfig(det_thresh=0.3, delta_t=1, max_age=5, min_hits=1))),
+], ids=["bytetrack", "bytetrack-mot20", "ocsort", "ocsort-short"])
+def test_compiled_steps_equal_the_dense_loops_in_crowds(fast_dense):
     for seed in (0, 1):
-        fast, dense = ByteTrackTracker(config), dense_bytetrack(config, 30.0)
+        fast, dense = fast_dense()
         reported = 0
         for f, (boxes, scores) in enumerate(crowded_frames(seed)):
             classes = np.arange(len(boxes)) % 2
@@ -128,7 +132,7 @@ def test_compiled_bytetrack_step_equals_the_dense_loop_in_crowds(config):
                 x, y = getattr(got, field), getattr(want, field)
                 assert x.dtype == y.dtype and np.array_equal(x, y), (seed, f, field)
             reported += len(got)
-        assert reported > 2000 and fast.next_id > 100
+        assert reported > 250 and fast.next_id > 100
 
 
 def test_bytetrack_duplicate_of_equal_age_drops_the_tracked_track():

@@ -17,7 +17,7 @@ of ``lapjv`` with a cost limit, corner-state Kalman, no duplicate removal, ids g
 the overall quality is compared in the tests.
 
 Tracks live in one float64 table ``(rows, tracks)``: the block-diagonal ``xyah`` Kalman state of kalman_blocks.py
-and the bookkeeping. A frame is one call of the compiled step (``trackbench/native/track_step.c``), the numpy
+and the bookkeeping. A frame is one call of the compiled step (``trackbench/native/bytetrack_step.c``), the numpy
 arithmetic of kalman_blocks.py and matching.py operation by operation: from numpy, its few dozen small array
 operations cost 0.9 s of call overhead over MOT17. The same loop over dense covariances in numpy (byte_family.py,
 which BoT-SORT uses) gives bit-identical frames (tests/runners/trackers/test_parity.py).
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.native import track_step
+from trackbench.native import bytetrack_step
 from trackbench.runners.trackers.common import kalman_blocks as kb
 from trackbench.runners.trackers.common.base import TrackFrame, as_inputs
 
@@ -73,7 +73,7 @@ class ByteTrackTracker:
         n_old, n_det = self.table.shape[1], len(boxes)
         room = n_old + n_det
         out, det_of, now = np.empty(N_ROWS * room), np.empty(room, np.int64), np.empty(4 * room)
-        n, n_new = track_step.bytetrack(
+        n, n_new = bytetrack_step.bytetrack(
             self.table, n_old, np.ascontiguousarray(boxes), np.ascontiguousarray(scores),
             np.ascontiguousarray(classes), n_det, cfg.track_thresh, cfg.low_thresh, cfg.match_thresh,
             cfg.second_match_thresh, cfg.unconfirmed_match_thresh, self.new_track_thresh, not cfg.mot20,

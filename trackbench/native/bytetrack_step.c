@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "box_iou.h"
+#include "buffer_args.h"
 #include "lsa.h"
 
 /* rows of the track table: the xyah Kalman blocks (kalman_blocks.py: means 0-7, xx 8-11, xv 12-15, vx 16-19,
@@ -387,15 +388,6 @@ static int64_t bytetrack_step(const double *table, int64_t T, const double *boxe
 
 /* ---- Python entry point ---------------------------------------------------------------------------------------- */
 
-static int check_len(Py_buffer *b, Py_ssize_t itemsize, Py_ssize_t n, const char *name)
-{
-    if (b->len != itemsize * n) {
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd bytes, got %zd", name, itemsize * n, b->len);
-        return -1;
-    }
-    return 0;
-}
-
 /* bytetrack(table (NROWS*T float64), T, boxes (D*4 float64, x1 y1 x2 y2), scores (D float64), classes (D int64),
  *           D, high, low, match, second, unconfirmed, new_track, fuse, frame_id, max_time_lost, next_id,
  *           out (NROWS*(T+D) float64), det_of (T+D int64), now (4*(T+D) float64))
@@ -441,7 +433,7 @@ static PyMethodDef methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
-static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "track_step", "Association trackers' frame steps.", -1,
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "bytetrack_step", "ByteTrack's frame step.", -1,
                                     methods};
 
-PyMODINIT_FUNC PyInit_track_step(void) { return PyModule_Create(&module); }
+PyMODINIT_FUNC PyInit_bytetrack_step(void) { return PyModule_Create(&module); }
