@@ -7,7 +7,7 @@
  * `trackbench run` where the arithmetic is a few milliseconds.
  *
  * What is computed is the numpy step's arithmetic, operation by operation in the same order (Kalman prediction and
- * correction of the block-diagonal xyah filter of kalman_blocks.py, IoU with +1 pixel areas, the score fusion, the
+ * correction of the block-diagonal xyah filter of kalman_blocks.h, IoU with +1 pixel areas, the score fusion, the
  * cost-limited matching of matching.match_cost_limit with scipy's assignment algorithm from lsa.h), so the same bits
  * come out: tests/runners/trackers/test_parity.py compares every frame with the BYTE loop over dense covariances
  * (byte_family.py), which BoT-SORT runs. setup.py switches floating-point contraction off.
@@ -24,102 +24,17 @@
 
 #include "box_iou.h"
 #include "buffer_args.h"
+#include "kalman_blocks.h"
 #include "lsa.h"
 
-/* rows of the track table: the xyah Kalman blocks (kalman_blocks.py: means 0-7, xx 8-11, xv 12-15, vx 16-19,
- * vv 20-23), then the bookkeeping (bytetrack.py) */
-enum { KROWS = 24, SCORE = 24, CLS, ID, TRACKED, ACTIVATED, START, END, NROWS };
-
-static const double STD_POSITION = 1.0 / 20;
-static const double STD_VELOCITY = 1.0 / 160;
-static const double A_POS_VAR = 1e-2 * 1e-2;  /* the aspect ratio's fixed noises (kalman_blocks.py) */
-static const double A_VEL_VAR = 1e-5 * 1e-5;
-static const double A_MEAS_VAR = 1e-1 * 1e-1;
+/* rows of the track table: the xyah Kalman blocks (kalman_blocks.h), then the bookkeeping (bytetrack.py) */
+enum { SCORE = 24, CLS, ID, TRACKED, ACTIVATED, START, END, NROWS };
 
 typedef struct {
     double high, low, match, second, unconfirmed, new_track;
     int fuse;
     int64_t frame_id, max_time_lost, next_id;
 } ByteParams;
-
-/* ---- the xyah filter on one track (a column of NROWS doubles) ------------------------------------------------ */
-
-static void predict_xyah(double *k)
-{
-    double h = k[3], q_pos[4], q_vel[4];
-    for (int c = 0; c < 4; c++) {
-        double p = STD_POSITION * h, v = STD_VELOCITY * h;
-        q_pos[c] = p * p;
-        q_vel[c] = v * v;
-    }
-    q_pos[2] = A_POS_VAR;
-    q_vel[2] = A_VEL_VAR;
-    for (int c = 0; c < 4; c++) {
-        double xx = k[8 + c], xv = k[12 + c], vx = k[16 + c], vv = k[20 + c];
-        xx = xx + vx; /* F P */
-        xv = xv + vv;
-        xx = xx + xv; /* (F P) F^T */
-        vx = vx + vv;
-        xx += q_pos[c];
-        vv += q_vel[c];
-        k[8 + c] = xx; k[12 + c] = xv; k[16 + c] = vx; k[20 + c] = vv;
-        k[c] += k[4 + c];
-    }
-}
-
-static void xyxy_to_xyah(const double *b, double *z)
-{
-    double w = b[2] - b[0], h = b[3] - b[1];
-    z[0] = b[0] + w / 2;
-    z[1] = b[1] + h / 2;
-    z[2] = w / h;
-    z[3] = h;
-}
-
-static void xyah_to_xyxy(const double *k, double *x1, double *y1, double *x2, double *y2)
-{
-    double w = k[2] * k[3], h = k[3];
-    *x1 = k[0] - w / 2;
-    *y1 = k[1] - h / 2;
-    *x2 = w + *x1;
-    *y2 = h + *y1;
-}
-
-static void update_xyah(double *k, const double *z)
-{
-    double h = k[3], r[4];
-    for (int c = 0; c < 4; c++) {
-        double s = STD_POSITION * h;
-        r[c] = s * s;
-    }
-    r[2] = A_MEAS_VAR;
-    for (int c = 0; c < 4; c++) {
-        double xx = k[8 + c], xv = k[12 + c], vx = k[16 + c], vv = k[20 + c];
-        double s = xx + r[c];
-        double kx = xx / s, kv = vx / s;
-        double gx = kx * s, gv = kv * s;
-        double innovation = z[c] - k[c];
-        k[8 + c] = xx - gx * kx;
-        k[12 + c] = xv - gx * kv;
-        k[16 + c] = vx - gv * kx;
-        k[20 + c] = vv - gv * kv;
-        k[c] += kx * innovation;
-        k[4 + c] += kv * innovation;
-    }
-}
-
-static void initiate_xyah(double *k, const double *z)
-{
-    for (int r = 0; r < KROWS; r++) k[r] = 0.0;
-    for (int c = 0; c < 4; c++) {
-        double p = (2 * STD_POSITION) * z[3], v = (10 * STD_VELOCITY) * z[3];
-        k[c] = z[c];
-        k[8 + c] = p * p;
-        k[20 + c] = v * v;
-    }
-    k[10] = A_POS_VAR;
-    k[22] = A_VEL_VAR;
-}
 
 /* ---- matching.match_cost_limit: lap.lapjv(cost, extend_cost=True, cost_limit=limit) ----------------------- */
 

@@ -13,7 +13,7 @@
  *
  * Why a compiled kernel: an OC-SORT frame is some sixty small array operations; from numpy their call overhead was
  * 1.6 s over MOT17 (5,316 frames) where the arithmetic is a few milliseconds. What is computed is the numpy
- * step's arithmetic operation by operation in the same order (kalman_blocks.py's xysr filter, matching.py's
+ * step's arithmetic operation by operation in the same order (kalman_blocks.h's xysr filter, matching.py's
  * match_max_iou with scipy's assignment algorithm from lsa.h, box IoU from box_iou.h), so the same bits come out:
  * tests/runners/trackers/test_parity.py compares every frame with the dense implementation (ocsort_dense.py).
  *
@@ -28,85 +28,17 @@
 
 #include "box_iou.h"
 #include "buffer_args.h"
+#include "kalman_blocks.h"
 #include "lsa.h"
+#include "sort_common.h"
 
 /* rows of the track table (ocsort.py): Kalman state (0-23: means, xx, xv, vx, vv), the state saved at the first
  * miss, the last observation (x1, y1, x2, y2, score), the motion direction (dy, dx), counters, then the last
  * delta_t observations (5 rows each, oldest first) and their ages */
-enum { KROWS = 24, SAVED = 24, LAST = 48, VEL = 53, ID = 55, TSU, STREAK, HITS, AGE, OBSERVED, IS_SAVED, CLS, OBS0 };
+enum { SAVED = 24, LAST = 48, VEL = 53, ID = 55, TSU, STREAK, HITS, AGE, OBSERVED, IS_SAVED, CLS, OBS0 };
 
-static const double R_MEAS[4] = {1.0, 1.0, 10.0, 10.0};  /* abewley/sort's matrices (kalman_blocks.py) */
-static const double Q_POS[4] = {1.0, 1.0, 1.0, 1.0};
-static const double Q_VEL[4] = {0.01, 0.01, 1e-4, 0.0};
-static const double P0_POS[4] = {10.0, 10.0, 10.0, 10.0};
-static const double P0_VEL[4] = {1e4, 1e4, 1e4, 0.0};
 static const double NO_AGE = -1e9;
 static const double PI = 3.141592653589793; /* np.pi */
-
-/* ---- the xysr filter on one track (a column of the table) --------------------------------------------------- */
-
-static void predict_xysr(double *k)
-{
-    for (int c = 0; c < 4; c++) {
-        double xx = k[8 + c], xv = k[12 + c], vx = k[16 + c], vv = k[20 + c];
-        xx = xx + vx; /* F P */
-        xv = xv + vv;
-        xx = xx + xv; /* (F P) F^T */
-        vx = vx + vv;
-        xx += Q_POS[c];
-        vv += Q_VEL[c];
-        k[8 + c] = xx; k[12 + c] = xv; k[16 + c] = vx; k[20 + c] = vv;
-        k[c] += k[4 + c];
-    }
-}
-
-/* filterpy's update with the Joseph-form covariance (kalman_blocks.update_xysr, per 2x2 block) */
-static void update_xysr(double *k, const double *z)
-{
-    for (int c = 0; c < 4; c++) {
-        double xx = k[8 + c], xv = k[12 + c], vx = k[16 + c], vv = k[20 + c], r = R_MEAS[c];
-        double s = xx + r;
-        double kx = xx / s, kv = vx / s;
-        double one_kx = 1.0 - kx, neg_kv = -kv;
-        double a_xx = one_kx * xx, a_xv = one_kx * xv;
-        double a_vx = neg_kv * xx, a_vv = neg_kv * xv;
-        a_vx += vx;
-        a_vv += vv;
-        double kr_x = kx * r, kr_v = kv * r;
-        double innovation = z[c] - k[c];
-        double n_xx = a_xx * one_kx, n_vx = a_vx * one_kx;
-        double n_xv = a_xx * neg_kv, n_vv = a_vx * neg_kv;
-        n_xv += a_xv;
-        n_vv += a_vv;
-        n_xx += kr_x * kx;
-        n_xv += kr_x * kv;
-        n_vx += kr_v * kx;
-        n_vv += kr_v * kv;
-        k[8 + c] = n_xx; k[12 + c] = n_xv; k[16 + c] = n_vx; k[20 + c] = n_vv;
-        k[c] += kx * innovation;
-        k[4 + c] += kv * innovation;
-    }
-}
-
-static void xyxy_to_xysr(const double *b, double *z)
-{
-    double w = b[2] - b[0], h = b[3] - b[1];
-    z[0] = b[0] + w / 2;
-    z[1] = b[1] + h / 2;
-    z[2] = w * h;
-    z[3] = w / h;
-}
-
-static void xysr_to_xyxy(const double *k, double *x1, double *y1, double *x2, double *y2)
-{
-    double w = sqrt(k[2] * k[3]);
-    double h = k[2] / w;
-    double w2 = w / 2, h2 = h / 2;
-    *x1 = k[0] - w2;
-    *y1 = k[1] - h2;
-    *x2 = k[0] + w2;
-    *y2 = k[1] + h2;
-}
 
 /* the sum of the 5 rows of a box-and-score observation, in row order (numpy's axis-0 reduction) */
 static double obs_sum(const double *o) { return (((o[0] + o[1]) + o[2]) + o[3]) + o[4]; }
@@ -116,7 +48,7 @@ static double obs_sum(const double *o) { return (((o[0] + o[1]) + o[2]) + o[3]) 
  * last); ocsort.py's _re_update_arrays */
 static void re_update(double *k, const double *saved, const double *z_old, const double *z_new, double gap)
 {
-    memcpy(k, saved, KROWS * sizeof(double));
+    memcpy(k, saved, KALMAN_ROWS * sizeof(double));
     double start[4] = {z_old[0], z_old[1], sqrt(z_old[2] * z_old[3]), sqrt(z_old[2] / z_old[3])};
     double stop[4] = {z_new[0], z_new[1], sqrt(z_new[2] * z_new[3]), sqrt(z_new[2] / z_new[3])};
     double step[4];
@@ -170,13 +102,8 @@ static int64_t predict_step(const double *table, int64_t T, int64_t n_rows, int6
         double *k = tk + n * n_rows;
         for (int64_t r = 0; r < n_rows; r++) k[r] = table[r * T + j];
         k[AGE] += 1;
-        if (k[6] + k[2] <= 0) k[6] = 0.0; /* no negative area after the step */
-        predict_xysr(k);
-        if (k[TSU] > 0) k[STREAK] = 0.0;
-        k[TSU] += 1;
         double b[4];
-        xysr_to_xyxy(k, &b[0], &b[1], &b[2], &b[3]);
-        if (isfinite(b[0]) && isfinite(b[1]) && isfinite(b[2]) && isfinite(b[3])) n++; /* else dropped */
+        if (predict_sort_track(k, STREAK, TSU, b)) n++; /* else dropped */
     }
     int64_t K = 0;
     for (int64_t i = 0; i < D; i++)
@@ -231,46 +158,6 @@ static void oc_free(OcWork *w)
 }
 
 #define ALLOC(ptr, count) (((ptr) = malloc((size_t)((count) ? (count) : 1) * sizeof(*(ptr)))) == NULL)
-
-/* matching.match_max_iou on iou (K x T) with the extra score `extra`: pairs (det, track) in row order, -1 when out
- * of memory, -3 when the cost holds NaN or -inf (refused as scipy refuses it) */
-static int64_t match_max_iou(int64_t K, int64_t T, const double *iou, const double *extra, double thr,
-                             int64_t *pd, int64_t *pt, OcWork *w, double *cost)
-{
-    if (K == 0 || T == 0) return 0;
-    int64_t above = 0, at_least = 0;
-    memset(w->det_used, 0, (size_t)K);
-    memset(w->trk_used, 0, (size_t)T);
-    int one_to_one = 1;
-    for (int64_t i = 0; i < K; i++)
-        for (int64_t j = 0; j < T; j++) {
-            double v = iou[i * T + j];
-            if (v >= thr) at_least++;
-            if (v > thr) {
-                if (w->det_used[i] || w->trk_used[j]) one_to_one = 0;
-                w->det_used[i] = w->trk_used[j] = 1;
-                above++;
-            }
-        }
-    int64_t n = 0;
-    if (above && one_to_one) {
-        for (int64_t i = 0; i < K; i++)
-            for (int64_t j = 0; j < T; j++)
-                if (iou[i * T + j] > thr) { pd[n] = i; pt[n] = j; n++; }
-        return n;
-    }
-    if (!above && !at_least) return 0;
-    for (int64_t q = 0; q < K * T; q++) {
-        cost[q] = -(iou[q] + extra[q]);
-        if (!(cost[q] > -INFINITY)) return -3;
-    }
-    if (lsa_min(K, T, cost, w->col_of_row, &w->lsa)) return -1;
-    for (int64_t i = 0; i < K; i++) {
-        int64_t j = w->col_of_row[i];
-        if (j >= 0 && iou[i * T + j] >= thr) { pd[n] = i; pt[n] = j; n++; }
-    }
-    return n;
-}
 
 /* KalmanBoxTracker.update(bbox) of track column k with detection d (x1, y1, x2, y2, score) */
 static void observe(double *k, const double *d, double cls, const double *prev, int64_t delta_t)
@@ -359,7 +246,8 @@ static int64_t finish_step(const double *table, int64_t T, int64_t n_rows, const
             w.left[i * T + j] = a * w.det[5 * i + 4];
         }
     }
-    int64_t n_match = match_max_iou(K, T, w.iou, w.left, p->iou_threshold, w.m_det, w.m_trk, &w, w.cost);
+    int64_t n_match = match_max_iou(K, T, w.iou, w.left, p->iou_threshold, w.m_det, w.m_trk, w.det_used, w.trk_used,
+                                    w.col_of_row, w.cost, &w.lsa);
     if (n_match < 0) { status = n_match; goto done; }
     /* the leftovers, ascending */
     memset(w.det_used, 0, (size_t)K);
@@ -413,7 +301,7 @@ static int64_t finish_step(const double *table, int64_t T, int64_t n_rows, const
     for (int64_t b = 0; b < nu_trk; b++) {
         double *k = w.tk + w.u_trk[b] * n_rows;
         if (k[OBSERVED] == 1.0) {
-            memcpy(k + SAVED, k, KROWS * sizeof(double));
+            memcpy(k + SAVED, k, KALMAN_ROWS * sizeof(double));
             k[IS_SAVED] = 1.0;
         }
         k[OBSERVED] = 0.0;
@@ -424,8 +312,7 @@ static int64_t finish_step(const double *table, int64_t T, int64_t n_rows, const
         int64_t i = w.u_det[a];
         double *k = w.tk + n * n_rows;
         for (int64_t r = 0; r < n_rows; r++) k[r] = 0.0;
-        xyxy_to_xysr(w.det + 5 * i, k);
-        for (int c = 0; c < 4; c++) { k[8 + c] = P0_POS[c]; k[20 + c] = P0_VEL[c]; }
+        initiate_xysr(k, w.det + 5 * i);
         for (int c = 0; c < 5; c++) k[LAST + c] = -1.0;
         for (int64_t r = 0; r < 5 * p->delta_t; r++) k[OBS0 + r] = -1.0;
         for (int64_t r = 0; r < p->delta_t; r++) k[OBS0 + 5 * p->delta_t + r] = NO_AGE;

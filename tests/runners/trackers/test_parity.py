@@ -1,8 +1,8 @@
 """The fast trackers against their dense twins, frame by frame and bit for bit, on detections derived from the
 real MOT17 gt with seeded noise: ByteTrack (block-diagonal track table, bytetrack.py) against the BYTE loop over
 dense 8x8 covariances that BoT-SORT runs (byte_family.py) with ByteTrack's options, and SORT and OC-SORT (track
-tables) against their previous dense implementations (sort_dense.py, ocsort_dense.py). ByteTrack's and OC-SORT's
-frame steps are compiled (trackbench/native/), so these are the checks that the C arithmetic is numpy's."""
+tables) against their previous dense implementations (sort_dense.py, ocsort_dense.py). SORT's, ByteTrack's and
+OC-SORT's frame steps are compiled (trackbench/native/), so these are the checks that the C arithmetic is numpy's."""
 
 from __future__ import annotations
 
@@ -117,10 +117,13 @@ def crowded_frames(seed: int, n_frames: int = 300, n_objects: int = 18):
     lambda: (ByteTrackTracker(), dense_bytetrack(ByteTrackConfig(), 30.0)),
     lambda: (ByteTrackTracker(ByteTrackConfig(mot20=True, track_buffer=8)),
              dense_bytetrack(ByteTrackConfig(mot20=True, track_buffer=8), 30.0)),
+    lambda: (SortTracker(), DenseSortTracker()),
+    lambda: (SortTracker(SortConfig(max_age=3, min_hits=1, det_thresh=0.3)),
+             DenseSortTracker(SortConfig(max_age=3, min_hits=1, det_thresh=0.3))),
     lambda: (OcSortTracker(), DenseOcSortTracker()),
     lambda: (OcSortTracker(OcSortConfig(det_thresh=0.3, delta_t=1, max_age=5, min_hits=1)),
              DenseOcSortTracker(OcSortConfig(det_thresh=0.3, delta_t=1, max_age=5, min_hits=1))),
-], ids=["bytetrack", "bytetrack-mot20", "ocsort", "ocsort-short"])
+], ids=["bytetrack", "bytetrack-mot20", "sort", "sort-age3", "ocsort", "ocsort-short"])
 def test_compiled_steps_equal_the_dense_loops_in_crowds(fast_dense):
     for seed in (0, 1):
         fast, dense = fast_dense()
@@ -140,11 +143,11 @@ def test_bytetrack_duplicate_of_equal_age_drops_the_tracked_track():
     keeps the lost one (``if timep > timeq`` keeps the tracked one only when it is older). Built from a table: the
     detection goes to the tracked track (scipy's tie rule on two equal costs), which then duplicates the lost one."""
     from trackbench.runners.trackers import bytetrack as bt
-    from trackbench.runners.trackers.common import kalman_blocks as kb
 
     box = np.array([[100.0, 100.0, 150.0, 220.0]])
     table = np.zeros((bt.N_ROWS, 2))
-    table[:kb.ROWS] = kb.initiate_xyah(kb.xyxy_rows_to_xyah(np.repeat(box, 2, axis=0)))
+    table[:4] = [[125.0], [160.0], [50.0 / 120.0], [120.0]]  # cx, cy, w / h, h; no velocity
+    table[8:12] = table[20:24] = 1.0  # some covariance
     table[bt.SCORE], table[bt.ID], table[bt.ACTIVATED] = 0.9, [1, 2], 1.0
     table[bt.TRACKED] = [1.0, 0.0]  # track 1 tracked, track 2 lost
     table[bt.START], table[bt.END] = [3, 1], [9, 8]  # after this frame (10) both lived 7 frames

@@ -16,11 +16,12 @@ fusion, no separate unconfirmed-track stage, no 0.1 floor for low boxes, Hungari
 of ``lapjv`` with a cost limit, corner-state Kalman, no duplicate removal, ids given after 2 frames), so only
 the overall quality is compared in the tests.
 
-Tracks live in one float64 table ``(rows, tracks)``: the block-diagonal ``xyah`` Kalman state of kalman_blocks.py
-and the bookkeeping. A frame is one call of the compiled step (``trackbench/native/bytetrack_step.c``), the numpy
-arithmetic of kalman_blocks.py and matching.py operation by operation: from numpy, its few dozen small array
-operations cost 0.9 s of call overhead over MOT17. The same loop over dense covariances in numpy (byte_family.py,
-which BoT-SORT uses) gives bit-identical frames (tests/runners/trackers/test_parity.py).
+Tracks live in one float64 table ``(rows, tracks)``: the block-diagonal ``xyah`` Kalman state
+(trackbench/native/kalman_blocks.h) and the bookkeeping. A frame is one call of the compiled step
+(``trackbench/native/bytetrack_step.c``, the arithmetic of the dense numpy filter and of matching.py operation by
+operation): from numpy, the frame's few dozen small array operations cost 0.9 s of call overhead over MOT17. The
+same loop over dense covariances in numpy (byte_family.py, which BoT-SORT runs) gives bit-identical frames
+(tests/runners/trackers/test_parity.py).
 """
 
 from __future__ import annotations
@@ -30,12 +31,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from trackbench.native import bytetrack_step
-from trackbench.runners.trackers.common import kalman_blocks as kb
-from trackbench.runners.trackers.common.base import TrackFrame, as_inputs
+from trackbench.runners.trackers.common.base import KALMAN_ROWS, TrackFrame, as_inputs
 
-# rows of the track table (one column per track): the Kalman blocks (kalman_blocks.py), then the bookkeeping
-SCORE, CLS, ID, TRACKED, ACTIVATED, START, END = range(kb.ROWS, kb.ROWS + 7)  # SCORE..ID adjacent: one gather
-N_ROWS = kb.ROWS + 7
+# rows of the track table (one column per track): the Kalman blocks (kalman_blocks.h), then the bookkeeping
+SCORE, CLS, ID, TRACKED, ACTIVATED, START, END = range(KALMAN_ROWS, KALMAN_ROWS + 7)  # SCORE..ID adjacent: one gather
+N_ROWS = KALMAN_ROWS + 7
 
 
 @dataclass(frozen=True)

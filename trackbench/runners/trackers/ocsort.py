@@ -20,12 +20,12 @@ track's last observation is its first box there (here, as in the reference, none
 cannot pick it), and a track that misses right after birth is frozen for ORU there (not in the reference). Over
 3,081 associations on MOT17-09 with noisy detections, 4 differ.
 
-Tracks live in one float64 table ``(rows, tracks)``: the block-diagonal ``xysr`` Kalman state of kalman_blocks.py,
-the state saved at the first miss for ORU, the last ``delta_t`` observations and the counters. A frame is two calls
-of the compiled step (``trackbench/native/ocsort_step.c``: the numpy arithmetic of kalman_blocks.py and matching.py
-operation by operation) around numpy's arccos; from numpy, the frame's sixty small array operations cost 1.6 s of
-call overhead over MOT17. The dense implementation (tests/runners/trackers/ocsort_dense.py) gives bit-identical
-frames (tests/runners/trackers/test_parity.py).
+Tracks live in one float64 table ``(rows, tracks)``: the block-diagonal ``xysr`` Kalman state
+(trackbench/native/kalman_blocks.h), the state saved at the first miss for ORU, the last ``delta_t`` observations
+and the counters. A frame is two calls of the compiled step (``trackbench/native/ocsort_step.c``, the arithmetic of
+the dense numpy filter and of matching.py operation by operation) around numpy's arccos: from numpy, the frame's
+sixty small array operations cost 1.6 s of call overhead over MOT17. The dense implementation
+(tests/runners/trackers/ocsort_dense.py) gives bit-identical frames (tests/runners/trackers/test_parity.py).
 """
 
 from __future__ import annotations
@@ -35,16 +35,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from trackbench.native import ocsort_step
-from trackbench.runners.trackers.common import kalman_blocks as kb
-from trackbench.runners.trackers.common.base import TrackFrame, as_inputs
+from trackbench.runners.trackers.common.base import KALMAN_ROWS, TrackFrame, as_inputs
 
 # rows of the track table: Kalman state, the state frozen at the first miss (ORU), the last observation
 # (x1, y1, x2, y2, score), the motion direction (dy, dx), counters; then the last delta_t observations
-SAVED = slice(kb.ROWS, 2 * kb.ROWS)
-LAST = slice(2 * kb.ROWS, 2 * kb.ROWS + 5)
-VEL = slice(2 * kb.ROWS + 5, 2 * kb.ROWS + 7)
-ID, TSU, STREAK, HITS, AGE, OBSERVED, IS_SAVED, CLS = range(2 * kb.ROWS + 7, 2 * kb.ROWS + 15)
-OBS0 = 2 * kb.ROWS + 15
+SAVED = slice(KALMAN_ROWS, 2 * KALMAN_ROWS)
+LAST = slice(2 * KALMAN_ROWS, 2 * KALMAN_ROWS + 5)
+VEL = slice(2 * KALMAN_ROWS + 5, 2 * KALMAN_ROWS + 7)
+ID, TSU, STREAK, HITS, AGE, OBSERVED, IS_SAVED, CLS = range(2 * KALMAN_ROWS + 7, 2 * KALMAN_ROWS + 15)
+OBS0 = 2 * KALMAN_ROWS + 15
 
 
 @dataclass(frozen=True)

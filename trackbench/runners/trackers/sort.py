@@ -13,8 +13,12 @@ Versus the ``trackers`` package (Roboflow) ``SORTTracker``: its default state is
 the detection box and gives an id at maturity. With ``min_hits=1, max_age=1`` and the ``x, y, s, r`` state both
 make the same associations (tested on SORT's own MOT15 detections).
 
-Tracks live in one float64 table ``(rows, tracks)`` with the block-diagonal Kalman state of kalman_blocks.py
-(bit-identical to the dense filter), so a frame is a few dozen vector operations.
+Tracks live in one float64 table ``(rows, tracks)``: the block-diagonal ``xysr`` Kalman state
+(trackbench/native/kalman_blocks.h) and the bookkeeping. A frame is one call of the compiled step
+(``trackbench/native/sort_step.c``, the arithmetic of the dense numpy filter and of matching.py operation by
+operation): from numpy, the frame's thirty small array operations cost about 1 s of call overhead over MOT17. The
+dense implementation (tests/runners/trackers/sort_dense.py) gives bit-identical frames
+(tests/runners/trackers/test_parity.py).
 """
 
 
@@ -24,13 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trackbench.runners.trackers.common import kalman_blocks as kb
-from trackbench.runners.trackers.common.base import TrackFrame, all_true, as_inputs
-from trackbench.runners.trackers.common.matching import iou_xyxy_rows, match_max_iou
+from trackbench.native import sort_step
+from trackbench.runners.trackers.common.base import KALMAN_ROWS, TrackFrame, as_inputs
 
 # rows of the track table (one column per track): the block-diagonal Kalman state, then the bookkeeping
-ID, TSU, STREAK, HITS, SCORE, CLS = range(kb.ROWS, kb.ROWS + 6)
-N_ROWS = kb.ROWS + 6
+ID, TSU, STREAK, HITS, SCORE, CLS = range(KALMAN_ROWS, KALMAN_ROWS + 6)
+N_ROWS = KALMAN_ROWS + 6
 
 
 @dataclass(frozen=True)
@@ -51,47 +54,16 @@ class SortTracker:
     def update(self, boxes_xyxy, scores=None, classes=None, embeddings=None, warp=None) -> TrackFrame:
         cfg = self.config
         boxes, scores, classes, _ = as_inputs(boxes_xyxy, scores, classes)
-        keep = scores >= cfg.det_thresh
-        det_rows = keep.nonzero()[0]
-        if len(det_rows) < len(keep):
-            boxes, scores, classes = boxes.compress(keep, axis=0), scores[keep], classes[keep]
         self.frame_count += 1
-
-        t, pred = kb.predict_sort_tracks(self.table, STREAK, TSU)
-
-        pairs, unmatched_dets, _ = match_max_iou(iou_xyxy_rows(boxes.T, pred), cfg.iou_threshold)
-        det_of_track = np.empty(t.shape[1], np.int64)
-        det_of_track.fill(-1)
-        if len(pairs):
-            d, k = pairs[:, 0], pairs[:, 1]
-            sub = t.take(k, axis=1)
-            kb.update_xysr(sub[:kb.ROWS], kb.xyxy_rows_to_xysr(boxes.take(d, axis=0)))
-            sub[TSU] = 0.0
-            sub[HITS] += 1
-            sub[STREAK] += 1
-            sub[SCORE] = scores[d]
-            sub[CLS] = classes[d]
-            t[:, k] = sub
-            det_of_track[k] = d
-        n_new = len(unmatched_dets)
-        if n_new:
-            block = np.zeros((N_ROWS, n_new))
-            block[:kb.ROWS] = kb.initiate_xysr(kb.xyxy_rows_to_xysr(boxes.take(unmatched_dets, axis=0)))
-            block[ID] = np.arange(self.next_id, self.next_id + n_new)
-            block[SCORE] = scores[unmatched_dets]
-            block[CLS] = classes[unmatched_dets]
-            t = np.concatenate([t, block], axis=1)
-            det_of_track = np.concatenate([det_of_track, unmatched_dets])
-            self.next_id += n_new
-
-        show = t[TSU] < 1
-        if self.frame_count > cfg.min_hits:
-            show &= t[STREAK] >= cfg.min_hits
-        shown = t.compress(show, axis=1)
-        det = det_of_track[show]
-        out = TrackFrame(kb.xysr_to_xyxy_rows(shown).T, shown[ID].astype(np.int64), shown[SCORE],
-                         shown[CLS].astype(np.int64),
-                         np.where(det >= 0, det_rows[np.maximum(det, 0)], -1) if len(det_rows) else det)
-        alive = t[TSU] <= cfg.max_age
-        self.table = t if all_true(alive) else t.compress(alive, axis=1)
-        return out
+        n_old, n_in = self.table.shape[1], len(boxes)
+        room = n_old + n_in
+        table, out_boxes = np.empty(N_ROWS * room), np.empty((room, 4))
+        ids, out_scores, out_classes, det_of = (np.empty(room, np.int64), np.empty(room),
+                                                 np.empty(room, np.int64), np.empty(room, np.int64))
+        n, shown, n_new = sort_step.step(
+            self.table, n_old, np.ascontiguousarray(boxes), np.ascontiguousarray(scores),
+            np.ascontiguousarray(classes), n_in, cfg.det_thresh, cfg.iou_threshold, cfg.min_hits, cfg.max_age,
+            self.frame_count, self.next_id, table, out_boxes, ids, out_scores, out_classes, det_of)
+        self.next_id += n_new
+        self.table = table[:N_ROWS * n].reshape(N_ROWS, n)
+        return TrackFrame(out_boxes[:shown], ids[:shown], out_scores[:shown], out_classes[:shown], det_of[:shown])

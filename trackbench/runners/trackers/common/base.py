@@ -7,6 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# rows of the block-diagonal Kalman state at the top of the trackers' tables (trackbench/native/kalman_blocks.h)
+KALMAN_ROWS = 24
+
 
 @dataclass(frozen=True)
 class TrackFrame:
