@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from trackbench.errors import InputFileError, TrackbenchError
-from trackbench.runners.launcher.detections import VideoDetections, save_cache
+from trackbench.runners.launcher.detections import VideoDetections, labels_to_category_ids, save_cache
 from trackbench.runners.models.common.checkpoint import (
     faster_rcnn_config_from_state,
     load_checkpoint,
@@ -226,9 +226,11 @@ def _collect(items) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.
     return np.concatenate(frames), np.concatenate(boxes), np.concatenate(scores), np.concatenate(classes), emb
 
 
-def write_video_cache(cache_dir: Path, video_name: str, items) -> tuple[VideoResult, int]:
-    """Save one video's ``(frame number, dets, labels, embeddings | None)`` items to the detection cache."""
-    frames, boxes, scores, classes, emb = _collect(items)
+def write_video_cache(cache_dir: Path, video_name: str, items, categories) -> tuple[VideoResult, int]:
+    """Save one video's ``(frame number, dets, labels, embeddings | None)`` items to the detection cache, the
+    model's labels as the dataset's category ids (what a replay writes into its results)."""
+    frames, boxes, scores, labels, emb = _collect(items)
+    classes = labels_to_category_ids(labels, categories)
     path = save_cache(cache_dir, video_name, VideoDetections.build(frames, boxes, scores, classes, emb))
     notes = {"cache": str(path), "detections": int(len(frames)),
              "embedding_dim": int(emb.shape[1]) if emb is not None else 0}
@@ -248,9 +250,11 @@ def run_qdtrack_video(video, config: QDTrackMethodConfig, context) -> VideoResul
     if config.cache_only:
         items = ((video.frame_numbers[i], d, lab, e)
                  for i, d, lab, e in with_progress(frames, context.on_frames, PROGRESS_EVERY))
-        result, _ = write_video_cache(_cache_dir(config, "qdtrack"), video.name, items)
+        result, _ = write_video_cache(_cache_dir(config, "qdtrack"), video.name, items, context.categories)
         return result
     rows = track_qdtrack(frames, config, video.frame_numbers, context.on_frames)
+    if len(rows):
+        rows[:, 7] = labels_to_category_ids(rows[:, 7], context.categories)
     return VideoResult(rows, {"amp": config.amp} if config.amp else {})
 
 
@@ -289,7 +293,7 @@ def run_detector_reid_video(video, config: DetectorReIDMethodConfig, context) ->
     frames = detect_and_reid_frames(detector, reid, batches, context.device, config.amp, config.reid_batch_size)
     items = ((video.frame_numbers[i], d, lab, e)
              for i, d, lab, e in with_progress(frames, context.on_frames, PROGRESS_EVERY))
-    result, _ = write_video_cache(cache, video.name, items)
+    result, _ = write_video_cache(cache, video.name, items, context.categories)
     return result
 
 
@@ -335,7 +339,7 @@ def run_tracktor_video(video, config: TracktorMethodConfig, context) -> VideoRes
                 emb = frame.embed(dets[:, :4]).cpu().numpy() if reid is not None else None
                 yield video.frame_numbers[index], dets.cpu().numpy(), labels.cpu().numpy(), emb
 
-        result, _ = write_video_cache(_cache_dir(config, "tracktor"), video.name, cached())
+        result, _ = write_video_cache(_cache_dir(config, "tracktor"), video.name, cached(), context.categories)
         return result
     rows = []
 
@@ -345,7 +349,7 @@ def run_tracktor_video(video, config: TracktorMethodConfig, context) -> VideoRes
             # ids from 1 as in the other runners' <video>.txt (MMTracking counts from 0; the scores do not change)
             rows.append(np.column_stack([np.full(len(out.ids), video.frame_numbers[index]), out.ids.numpy() + 1,
                                          b[:, 0], b[:, 1], b[:, 2] - b[:, 0], b[:, 3] - b[:, 1], b[:, 4],
-                                         out.labels.cpu().numpy()]))
+                                         labels_to_category_ids(out.labels.cpu().numpy(), context.categories)]))
 
     failures = run_tracker(((i, d, lab, f) for i, d, lab, f in frames), config.tracker_config(), keep)
     notes = {"cmc_failures": failures} if failures else {}

@@ -64,6 +64,8 @@ class RunContext:
     dataset_path: Path | None = None  # the --dataset given (CocoVID JSON or MOTChallenge split folder)
     # embeddings for detections that carry none: (video, frame_index, boxes_xyxy) -> (N, D)
     embedder: Callable[[Any, int, Any], Any] | None = None
+    # the dataset's (category id, name) pairs: a model's 0-based labels are written as these ids
+    categories: tuple[tuple[int, str], ...] = ((1, "pedestrian"),)
 
 
 @dataclass(frozen=True)

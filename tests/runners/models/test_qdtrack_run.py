@@ -57,9 +57,11 @@ def test_run_qdtrack_with_two_workers_matches_in_process(tiny, tmp_path):
         assert len(rows) and set(rows[:, 0].astype(int)) <= set(range(1, N_FRAMES + 1)) and rows[:, 1].min() >= 1
         expected = in_process_rows(tiny, video, config)
         expected = expected[np.lexsort((expected[:, 1], expected[:, 0]))]  # the txt is sorted by frame, id
+        expected[:, 7] = 1  # the model's label 0 is written as the dataset's one category
         np.testing.assert_allclose(rows[:, :8], expected, atol=1e-3)
     records = json.loads((out / "results.json").read_text())
     assert {r["video"] for r in records} == set(VIDEOS)
+    assert {r["category_id"] for r in records} == {1}  # the model's label 0 as the dataset's category
 
 
 def test_cache_only_fills_the_detection_cache_for_association_replay(tiny, tmp_path):

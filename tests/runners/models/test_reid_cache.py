@@ -28,7 +28,7 @@ def tiny(tmp_path_factory):
     return make_tiny_set(tmp_path_factory.mktemp("tiny_reid"))
 
 
-def test_detector_and_reid_fill_the_cache_and_sort_replays_it(tiny, tmp_path):
+def test_detector_and_reid_fill_the_cache_and_sort_replays_and_scores_it(tiny, tmp_path):
     out = tmp_path / "det"
     code = main(["run", "faster_rcnn_reid", "--dataset", str(tiny["ann"]), "--img-root", str(tiny["imgs"]),
                  "--out", str(out), "--checkpoint", str(tiny["det"]), "--sequences", "cam-b", "--cache-only",
@@ -53,10 +53,14 @@ def test_detector_and_reid_fill_the_cache_and_sort_replays_it(tiny, tmp_path):
     np.testing.assert_allclose(cached["boxes_xyxy"], dets[order, :4], atol=1e-4)
     np.testing.assert_allclose(cached["embeddings"], embeds[order], atol=1e-4, rtol=1e-4)
 
+    # regression: the cache held the model's 0-based labels, so the replay wrote category_id 0 and its own
+    # --eval refused it; the cache stores the dataset's category ids (label i -> i-th category, as MMTracking)
+    assert set(cached["classes"].tolist()) == {1}
     replay = tmp_path / "sort"
     assert main(["run", "sort", "--dataset", str(tiny["ann"]), "--detections", str(out / "cache"), "--out",
-                 str(replay), "--sequences", "cam-b"]) == 0
+                 str(replay), "--sequences", "cam-b", "--eval"]) == 0
     assert json.loads((replay / "manifest.json").read_text())["counts"]["ok"] == 1
+    assert {r["category_id"] for r in json.loads((replay / "results.json").read_text())} == {1}
 
 
 def test_reid_crops_come_from_the_detector_input(tiny):

@@ -139,3 +139,15 @@ def require_embeddings(dets: VideoDetections, where: str) -> None:
     if dets.embeddings is None:
         raise TrackbenchError(f"{where}: this method needs embeddings, but the detections have none (fill a "
                               "detection cache with embeddings first)")
+
+
+def labels_to_category_ids(labels, categories: tuple[tuple[int, str], ...]) -> np.ndarray:
+    """A model's 0-based class labels as the dataset's category ids, as MMTracking maps label ``i`` to the ``i``-th
+    category of the annotation file (``cat_ids`` in CLASSES order): what results and detection caches store, so a
+    replay or an evaluation reads the dataset's categories, never a model's label numbers."""
+    labels = np.asarray(labels).astype(np.int64).reshape(-1)
+    if len(labels) and (labels.min() < 0 or labels.max() >= len(categories)):
+        raise TrackbenchError(f"the model predicts class {int(labels.max())} but the dataset has "
+                              f"{len(categories)} categories: a checkpoint for another label set?")
+    ids = np.asarray([c[0] for c in categories], dtype=np.int64)
+    return ids[labels] if len(labels) else labels

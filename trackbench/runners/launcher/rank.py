@@ -18,6 +18,7 @@ import numpy as np
 from trackbench.atomic import write_json_atomic
 from trackbench.errors import TrackbenchError
 from trackbench.runners.launcher.dataset import VideoInput, load_detections
+from trackbench.runners.launcher.detections import labels_to_category_ids
 from trackbench.runners.launcher.plan import Prepared, RunRequest, RunSummary, plan_videos, prepare
 from trackbench.runners.launcher.group import join_group
 from trackbench.runners.launcher.interrupts import interrupts_raised
@@ -53,15 +54,10 @@ def no_progress(total_frames: int, total_videos: int, description: str):
 
 # ---- one video --------------------------------------------------------------------------------------------------
 def vid_rows(rows: np.ndarray, categories: tuple[tuple[int, str], ...]) -> np.ndarray:
-    """A video detector's rows (class column = the model's 0-based class) with the dataset's category ids, as
-    MMTracking maps label ``i`` to the ``i``-th category of the annotation file (``cat_ids`` in CLASSES order)."""
-    labels = rows[:, 7].astype(np.int64)
-    if len(labels) and (labels.min() < 0 or labels.max() >= len(categories)):
-        raise TrackbenchError(f"the model predicts class {int(labels.max())} but the dataset has "
-                              f"{len(categories)} categories: a checkpoint for another label set?")
-    ids = np.asarray([c[0] for c in categories], dtype=np.float64)
+    """A video detector's rows (class column = the model's 0-based class) with the dataset's category ids."""
     out = rows.copy()
-    out[:, 7] = ids[labels] if len(labels) else out[:, 7]
+    if len(rows):
+        out[:, 7] = labels_to_category_ids(rows[:, 7], categories)
     return out
 
 
@@ -76,7 +72,8 @@ def _run_video(video: VideoInput, prep: Prepared, request: RunRequest, rank: int
 
     context = RunContext(rank=rank, world_size=world, device=device, checkpoint=request.checkpoint,
                          detections=lambda v: load_detections(prep.dataset, v, request.detections),
-                         on_frames=on_frames, out=out, dataset_path=Path(request.dataset))
+                         on_frames=on_frames, out=out, dataset_path=Path(request.dataset),
+                         categories=prep.dataset.categories)
     start, cpu_start = time.perf_counter(), time.process_time()
     record: dict[str, Any] = {"video": video.name, "rank": rank}
     try:
