@@ -13,10 +13,10 @@ def test_nms_hand_built():
     boxes = torch.tensor([[0, 0, 10, 10], [1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 10, 5]], dtype=torch.float32)
     scores = torch.tensor([0.9, 0.8, 0.7, 0.6])
     # IoU(0, 1) = 81 / 119 = 0.68; IoU(0, 3) = 0.5 exactly, which is not "greater than" 0.5
-    assert ops.nms_torch(boxes, scores, 0.5).tolist() == [0, 2, 3]
-    assert ops.nms_torch(boxes, scores, 0.7).tolist() == [0, 1, 2, 3]
-    assert ops.nms_torch(boxes, scores, 0.49).tolist() == [0, 2]
-    assert ops.nms_torch(boxes[:0], scores[:0], 0.5).tolist() == []
+    assert ops.nms_cpu(boxes, scores, 0.5).tolist() == [0, 2, 3]
+    assert ops.nms_cpu(boxes, scores, 0.7).tolist() == [0, 1, 2, 3]
+    assert ops.nms_cpu(boxes, scores, 0.49).tolist() == [0, 2]
+    assert ops.nms_cpu(boxes[:0], scores[:0], 0.5).tolist() == []
 
 
 def test_nms_matches_brute_force_on_random_boxes():
@@ -29,7 +29,25 @@ def test_nms_matches_brute_force_on_random_boxes():
     for i in scores.argsort(descending=True).tolist():
         if all(iou[i, k] <= 0.5 for k in expected):
             expected.append(i)
-    assert ops.nms_torch(boxes, scores, 0.5).tolist() == expected
+    assert ops.nms_cpu(boxes, scores, 0.5).tolist() == expected
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7])
+def test_compiled_nms_equals_the_float32_iou_rule_on_grid_boxes(threshold):
+    """Boxes on an integer grid make IoUs that land exactly on (and around) the thresholds, and equal scores: the
+    kernel keeps what the greedy rule over box_iou_xyxy (float32, ``>`` against the float32 threshold, as the
+    torch comparison does) keeps, ties of the scores broken by the stable sort."""
+    g = torch.Generator().manual_seed(7)
+    xy = torch.randint(0, 40, (400, 2), generator=g).float()
+    boxes = torch.cat([xy, xy + torch.randint(1, 12, (400, 2), generator=g).float()], dim=1)
+    scores = torch.randint(0, 20, (400,), generator=g).float() / 20
+    iou = ops.box_iou_xyxy(boxes, boxes)
+    expected = []
+    for i in torch.sort(scores, descending=True, stable=True).indices.tolist():
+        if all(not bool(iou[k, i] > threshold) for k in expected):
+            expected.append(i)
+    got = ops.nms_cpu(boxes, scores, threshold).tolist()
+    assert got == expected and 20 < len(got) < 395  # boxes were suppressed at every threshold
 
 
 def test_batched_nms_keeps_groups_apart_and_sorts_by_score():
@@ -115,4 +133,4 @@ def test_pure_torch_ops_agree_with_torchvision():
     torch.testing.assert_close(ops.roi_align_torch(feat, rois, 7, 0.25, 0, True),
                                tv.roi_align(feat, rois, 7, 0.25, 0, True))
     scores = torch.rand(50, generator=g)
-    assert ops.nms_torch(boxes, scores, 0.5).tolist() == tv.nms(boxes, scores, 0.5).tolist()
+    assert ops.nms_cpu(boxes, scores, 0.5).tolist() == tv.nms(boxes, scores, 0.5).tolist()

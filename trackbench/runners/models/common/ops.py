@@ -1,7 +1,8 @@
 """Detection ops: ``nms``, ``batched_nms`` and ``roi_align``.
 
 torchvision's compiled kernels are used when torchvision imports and its ops run; otherwise (the CPU torch of
-this project ships without a loadable torchvision) the pure-PyTorch versions below are used. Both follow the
+this project ships without a loadable torchvision) NMS runs in a compiled kernel (trackbench/native/nms.c) and
+RoIAlign in pure PyTorch below. Both follow the
 semantics of mmcv's ops that MMTracking's checkpoints were evaluated with: a box is suppressed when its IoU
 with a kept, higher-scoring box is strictly greater than the threshold (IoU without the legacy +1), and
 RoIAlign with ``aligned=True`` (half-pixel offset), average pooling, and an adaptive sampling grid of
@@ -13,6 +14,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+from trackbench.native import nms as native_nms
 
 
 def _load_torchvision_ops():
@@ -43,28 +46,23 @@ def box_iou_xyxy(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return inter / union
 
 
-def nms_torch(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:
-    """Greedy NMS in pure PyTorch; returns kept indices sorted by decreasing score."""
+def nms_cpu(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:
+    """Greedy NMS by the compiled kernel (trackbench/native/nms.c: :func:`box_iou_xyxy`'s float32 arithmetic, each
+    kept box compared with the lower-scoring boxes only); returns kept indices sorted by decreasing score."""
     if boxes.numel() == 0:
         return torch.zeros(0, dtype=torch.long, device=boxes.device)
     order = torch.sort(scores.float(), descending=True, stable=True).indices
-    iou = box_iou_xyxy(boxes[order].float(), boxes[order].float())
-    over = (iou > iou_threshold).cpu().numpy()
-    suppressed = np.zeros(len(order), dtype=bool)
-    keep: list[int] = []
-    for i in range(len(order)):
-        if suppressed[i]:
-            continue
-        keep.append(i)
-        suppressed |= over[i]
-    return order[torch.as_tensor(keep, dtype=torch.long, device=boxes.device)]
+    ordered = np.ascontiguousarray(boxes[order].float().cpu().numpy())
+    keep = np.empty(len(order), np.int64)
+    kept = native_nms.greedy(ordered, len(order), float(iou_threshold), keep)
+    return order[torch.from_numpy(keep[:kept]).to(order.device)]
 
 
 def nms(boxes: torch.Tensor, scores: torch.Tensor, iou_threshold: float) -> torch.Tensor:
     """Kept indices of (N, 4) x1y1x2y2 ``boxes``, highest score first."""
     if TORCHVISION_OPS is not None:
         return TORCHVISION_OPS.nms(boxes.float(), scores.float(), float(iou_threshold))
-    return nms_torch(boxes, scores, iou_threshold)
+    return nms_cpu(boxes, scores, iou_threshold)
 
 
 def batched_nms(
