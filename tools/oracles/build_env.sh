@@ -72,7 +72,12 @@ case "$name" in
     printf 'import torchvision_shim\ntorchvision_shim.import_torchvision()\n' > "$site/sitecustomize.py"
     pip install -q addict yapf packaging scipy pycocotools terminaltables matplotlib six tqdm lap motmetrics \
       "pandas<3" seaborn dotty_dict attributee==0.1.9
+    # SiamRPN++'s VOT test mode (and MMTracking's VOT evaluation) imports vot-toolkit's regions and overlap: the
+    # toolkit and what its import needs, without its opencv-python requirement (it would replace the headless cv2)
+    pip install -q --no-deps vot-toolkit==0.9.0 numba==0.68.1 llvmlite==0.50.0 lazy-object-proxy==1.13.0 \
+      colorama==0.4.6 phx-class-registry==5.1.1 cachetools==8.0.1 bidict==0.24.1
     python -c 'from mmcv.ops import RoIAlign, nms; import mmtrack, mmdet; print("mmtrack", mmtrack.__version__)'
+    python -c 'from mmtrack.core.evaluation import eval_sot_vot as e; assert e.vot is not None; print("vot-toolkit", e.vot.__version__)'
     ;;
   *) echo "unknown oracle environment: $name" >&2; exit 2 ;;
 esac

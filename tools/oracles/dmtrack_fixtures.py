@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,7 @@ import types
 from pathlib import Path
 
 import numpy as np
+from fixture_provenance import update_provenance
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -384,10 +384,7 @@ def run_oracle(args) -> None:
                   "tracked (x1, y1, x2, y2, score, class-1 detections) per search frame; each tensor as shape, "
                   "(sum, abs sum) and at most 4096 evenly spaced entries",
     }
-    index = out.parent / "PROVENANCE.json"  # one entry per method, shared with the other official fixtures
-    entries = json.loads(index.read_text()) if index.is_file() else {}
-    entries["dmtrack"] = provenance
-    index.write_text(json.dumps(dict(sorted(entries.items())), indent=1) + "\n")
+    index = update_provenance({"dmtrack": provenance}, out.parent / "PROVENANCE.json")
     print("wrote", out, "and", index)
 
 

@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from fixture_provenance import update_provenance
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -105,17 +106,11 @@ def write_fixture(name: str, env: Path, cache: Path) -> dict:
     meta = {k: info[k] for k in ("model", "config", "scale", "frames", "versions", "command")}
     meta["stage_frames"] = stage_frames
     np.savez_compressed(fixture, info=np.array(json.dumps(meta)), **arrays)
+    layouts = []
     for part, layout in info["layouts"].items():  # the official key names and shapes, for the key-map tests
-        (OUT / f"layout_{part}_mmdet33.json").write_text(json.dumps(layout, indent=0, sort_keys=True) + "\n")
-    return provenance_entry(name, info, fixture, stage_frames)
-
-
-def update_provenance(entries: dict) -> None:
-    """One top-level entry per method, beside the other official fixtures' entries (dmtrack, memotr, ...)."""
-    path = OUT / "PROVENANCE.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data.update(entries)
-    path.write_text(json.dumps(data, indent=1) + "\n")
+        layouts.append(OUT / f"layout_{part}_mmdet33.json")
+        layouts[-1].write_text(json.dumps(layout, indent=0, sort_keys=True) + "\n")
+    return {**provenance_entry(name, info, fixture, stage_frames), "layout_files": [p.name for p in layouts]}
 
 
 def main() -> None:

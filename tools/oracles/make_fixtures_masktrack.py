@@ -21,6 +21,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from fixture_provenance import update_provenance
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAMES = ("Basketball/img/0001.jpg", "Basketball/img/0002.jpg", "Basketball/img/0003.jpg")
@@ -78,10 +79,7 @@ def main() -> None:
         "test": "tests/runners/models/test_masktrack_official.py",
         "files": {"masktrack_rcnn/official.npz": hashlib.sha256(target.read_bytes()).hexdigest()},
     }
-    provenance = OUT_DIR.parent / "PROVENANCE.json"
-    data = json.loads(provenance.read_text()) if provenance.is_file() else {}
-    data["masktrack_rcnn"] = entry
-    provenance.write_text(json.dumps(data, indent=1) + "\n")
+    provenance = update_provenance({"masktrack_rcnn": entry})
     print(f"wrote {target} ({target.stat().st_size} bytes) and the masktrack_rcnn entry of {provenance}")
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import torch
+from fixture_provenance import update_provenance
 
 HERE = Path(__file__).resolve().parent
 FRAMES, SHORT, LONG, SEED, MISS_TOLERANCE = 6, 96, 160, 0, 2
@@ -239,6 +240,13 @@ def main() -> None:
             "miss_tolerance": MISS_TOLERANCE, "track_score_thresh": TRACK_SCORE_THRESH, "channel_step": CHANNEL_STEP, "memory_step": MEMORY_STEP, "state_step": STATE_STEP,
             "frame_size": [width, height], "torch": torch.__version__, "proposals": proposals}
     (args.out / f"{args.kind}_meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    # the "memotr" entry of PROVENANCE.json (written by hand: oracle commits, patches) records each file's sha256
+    index = args.out.parent / "PROVENANCE.json"
+    entry = json.loads(index.read_text())["fixtures"]["memotr"]
+    for suffix in ("meta.json", "stages.npz", "tracks.txt"):
+        name = f"{args.kind}_{suffix}"
+        entry["files"][name] = hashlib.sha256((args.out / name).read_bytes()).hexdigest()
+    update_provenance({"memotr": entry}, index)
 
 
 if __name__ == "__main__":

@@ -1,166 +1,111 @@
 """Our association trackers against MMDetection 3.3's on the same detections: the real MOT15 det files (SORT's
 own Faster R-CNN detections) and detections made from the real MOT17 gt with seeded noise (with per-identity
-embeddings for the ReID trackers). Offline; the numbers go to docs/FIDELITY.md.
+embeddings for the ReID trackers). Offline; prints the table of docs/FIDELITY.md and, with --fixtures, stores
+MMDetection's tracks as tests/golden/official/trackers/<tracker>_mmdet33.npz with a PROVENANCE.json entry each
+(tests/runners/trackers/test_official_mmdet_trackers.py checks the table against them in CI).
 
-    python tools/oracles/tracker_fidelity.py [--oracle-env ~/oracle-envs/mmdet33] [--cache DIR]
+    python tools/oracles/tracker_fidelity.py [--oracle-env ~/oracle-envs/mmdet33] [--cache DIR] [--fixtures]
 
 MMDetection's trackers are MMTracking's re-implementations, which differ from the authors' on purpose in places
 (FIDELITY.md lists them); ours follow the authors'. So the comparison is an agreement measure, not equality:
 MMDetection's output is scored as the ground truth of ours with py-motmetrics (IoU >= 0.5): MOTA, IDF1, identity
-switches, and the boxes only one side reports.
+switches, and the boxes only one side reports. The inputs, the scoring and the table rows live in
+tests/runners/trackers/mmdet_agreement.py, shared with the test.
 """
 
 from __future__ import annotations
 
 import argparse
-import configparser
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+from fixture_provenance import update_provenance
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 REALDATA = REPO.parent / "shared" / "realdata"
-MOT17_NOISY = ("MOT17-09",)
-NOISY_FRAMES = 250  # the first frames of it
-# SORT's det files of the two TUD sequences (more videos add hours of the official Python trackers on a shared
-# 2-core machine, not coverage)
-MOT15 = ("TUD-Campus", "TUD-Stadtmitte")
-EMBED_DIM = 32
+FIXTURES = REPO / "tests" / "golden" / "official" / "trackers"
 
 
-def mot15_inputs() -> dict[str, np.ndarray]:
-    out = {}
-    for name in MOT15:
-        seq = REALDATA / "mot" / "MOT15" / "train" / name
-        det = np.loadtxt(seq / "det" / "det.txt", delimiter=",", ndmin=2)
-        if not len(det):
-            continue
-        v = f"MOT15-{seq.name}"
-        out[f"{v}/frames"] = det[:, 0].astype(np.int64) - 1
-        out[f"{v}/boxes"] = np.column_stack([det[:, 2], det[:, 3], det[:, 2] + det[:, 4], det[:, 3] + det[:, 5]])
-        out[f"{v}/scores"] = det[:, 6]
-        out[f"{v}/length"] = np.array(int(det[:, 0].max()))
-    return out
+def provenance_entry(name: str, info: dict, inputs_sha256: str, fixture: Path) -> dict:
+    from mmdet_agreement import MOT15, MOT17_NOISY, NOISY_FRAMES, REID_TRACKERS
+
+    detections = (f"MOT17 gt + noise: the first {NOISY_FRAMES} frames of {', '.join(MOT17_NOISY)} (mmdet_agreement."
+                  "mot17_noisy_inputs, seed 0, with per-identity embeddings)")
+    if name not in REID_TRACKERS:
+        detections = f"MOT15 det files of {', '.join(MOT15)} (real, SORT's own detections); " + detections
+    entry = {
+        "official_package": f"mmdet {info['versions']['mmdet']}",
+        "versions": info["versions"],
+        "config": f"mmdet/.mim/configs/{info['configs'][name]} (its model.tracker dict, the tracker alone)",
+        "detections": detections + " from ../shared/realdata",
+        "inputs_sha256": inputs_sha256,
+        "stages": "MMDetection's pred_track_instances per frame: (frame, id, x1, y1, x2, y2, score) per video",
+        "command": info["command"],
+        "made_by": "python tools/oracles/tracker_fidelity.py --fixtures (runs tools/oracles/mmdet33_trackers.py "
+                   "in the oracle environment, build_env.sh mmdet33)",
+        "file": f"trackers/{fixture.name}",
+        "bytes": fixture.stat().st_size,
+        "test": "tests/runners/trackers/test_official_mmdet_trackers.py: ours on the same detections, scored against "
+                "these tracks, must give the docs/FIDELITY.md table row by row",
+    }
+    if name in REID_TRACKERS:
+        entry["reid"] = ("a stand-in model.reid returns the given embeddings of the detections the tracker keeps"
+                         + ("; model.with_cmc False (no camera-motion compensation), no AFLink"
+                            if name == "strongsort" else ""))
+    return entry
 
 
-def mot17_noisy_inputs(seed: int = 0) -> dict[str, np.ndarray]:
-    """gt pedestrians (class 1, considered, visibility > 0.2), 10% dropped, boxes jittered by 4% of their size,
-    scores uniform in [0.35, 1), 3% false positives; embeddings: one random unit vector per identity plus noise
-    (false positives get their own)."""
-    rng = np.random.default_rng(seed)
-    out = {}
-    for name in MOT17_NOISY:
-        seq = REALDATA / "mot" / "MOT17" / "train" / f"{name}-FRCNN"
-        gt = np.loadtxt(seq / "gt" / "gt.txt", delimiter=",", ndmin=2)
-        ini = configparser.ConfigParser()
-        ini.read(seq / "seqinfo.ini")
-        length = min(int(ini["Sequence"]["seqLength"]), NOISY_FRAMES)
-        gt = gt[(gt[:, 7] == 1) & (gt[:, 6] == 1) & (gt[:, 8] > 0.2) & (gt[:, 0] <= length)]
-        gt = gt[rng.random(len(gt)) > 0.1]
-        fp = gt[rng.random(len(gt)) < 0.03].copy()
-        fp[:, 2] += rng.normal(0, 80, len(fp))
-        fp[:, 1] = -1 - np.arange(len(fp))
-        rows = np.concatenate([gt, fp])
-        rows = rows[np.lexsort((rows[:, 1], rows[:, 0]))]
-        w, h = rows[:, 4], rows[:, 5]
-        x = rows[:, 2] + rng.normal(0, 0.04, len(rows)) * w
-        y = rows[:, 3] + rng.normal(0, 0.04, len(rows)) * h
-        w = w * np.exp(rng.normal(0, 0.04, len(rows)))
-        h = h * np.exp(rng.normal(0, 0.04, len(rows)))
-        ids = rows[:, 1].astype(np.int64)
-        base = {i: v / np.linalg.norm(v) for i, v in ((i, rng.normal(size=EMBED_DIM)) for i in np.unique(ids))}
-        emb = np.stack([base[i] for i in ids]) + rng.normal(0, 0.15, (len(ids), EMBED_DIM))
-        v = f"{name}-noisy"
-        out[f"{v}/frames"] = rows[:, 0].astype(np.int64) - 1
-        out[f"{v}/boxes"] = np.column_stack([x, y, x + w, y + h])
-        out[f"{v}/scores"] = rng.uniform(0.35, 1.0, len(rows))
-        out[f"{v}/embeds"] = (emb / np.linalg.norm(emb, axis=1, keepdims=True)).astype(np.float32)
-        out[f"{v}/length"] = np.array(length)
-    return out
+def write_fixtures(names, official: dict[str, np.ndarray], inputs: dict[str, np.ndarray]) -> None:
+    from mmdet_agreement import fixture_arrays, inputs_digest
 
-
-def ours(name: str, inputs: dict[str, np.ndarray], video: str) -> np.ndarray:
-    """Our tracker with its default (the authors') settings → rows (frame, id, x1, y1, x2, y2, score)."""
-    from trackbench.runners.trackers.bytetrack import ByteTrackConfig, ByteTrackTracker
-    from trackbench.runners.trackers.deepsort import DeepSortConfig, DeepSortTracker
-    from trackbench.runners.trackers.ocsort import OcSortConfig, OcSortTracker
-    from trackbench.runners.trackers.sort import SortConfig, SortTracker
-    from trackbench.runners.trackers.strongsort import StrongSortConfig, StrongSortTracker
-
-    classes = {"sort": (SortTracker, SortConfig), "deepsort": (DeepSortTracker, DeepSortConfig),
-               "bytetrack": (ByteTrackTracker, ByteTrackConfig), "ocsort": (OcSortTracker, OcSortConfig),
-               "strongsort": (StrongSortTracker, StrongSortConfig)}
-    tracker_class, config_class = classes[name]
-    tracker = tracker_class(config_class())
-    frames, boxes, scores = inputs[f"{video}/frames"], inputs[f"{video}/boxes"], inputs[f"{video}/scores"]
-    embeds = inputs.get(f"{video}/embeds")
-    rows = []
-    for f in range(int(inputs[f"{video}/length"])):
-        sel = frames == f
-        res = tracker.update(boxes[sel], scores[sel], None, embeds[sel] if embeds is not None else None)
-        if len(res):
-            rows.append(np.column_stack([np.full(len(res), f), res.ids, res.boxes_xyxy, res.scores]))
-    return np.concatenate(rows) if rows else np.zeros((0, 7))
-
-
-def agreement(ours_rows: np.ndarray, theirs: np.ndarray) -> dict[str, float]:
-    import motmetrics as mm
-
-    acc = mm.MOTAccumulator(auto_id=False)
-    for f in np.union1d(ours_rows[:, 0], theirs[:, 0]):
-        a, b = theirs[theirs[:, 0] == f], ours_rows[ours_rows[:, 0] == f]
-        to_xywh = lambda r: np.column_stack([r[:, 2], r[:, 3], r[:, 4] - r[:, 2], r[:, 5] - r[:, 3]])  # noqa: E731
-        dist = mm.distances.iou_matrix(to_xywh(a), to_xywh(b), max_iou=0.5)
-        acc.update(a[:, 1].astype(int).tolist(), b[:, 1].astype(int).tolist(), dist, frameid=int(f))
-    summary = mm.metrics.create().compute(acc, metrics=["mota", "idf1", "num_switches", "num_false_positives",
-                                                        "num_misses", "num_objects"])
-    return {k: float(summary[k].iloc[0]) for k in summary.columns}
+    info = json.loads(str(official["info"]))
+    digest = inputs_digest(inputs)
+    FIXTURES.mkdir(parents=True, exist_ok=True)
+    entries = {}
+    for name in names:
+        arrays = fixture_arrays({k: official[k] for k in official if k != "info"}, name)
+        meta = dict(info, configs={name: info["configs"][name]}, inputs_sha256=digest)
+        path = FIXTURES / f"{name}_mmdet33.npz"
+        tmp = path.with_name(f".{path.stem}.tmp.npz")
+        np.savez_compressed(tmp, info=np.array(json.dumps(meta)), **arrays)
+        os.replace(tmp, path)
+        entries[name] = provenance_entry(name, info, digest, path)
+        print(f"wrote {path} ({path.stat().st_size} bytes)")
+    update_provenance(entries)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--oracle-env", type=Path, default=Path.home() / "oracle-envs" / "mmdet33")
-    ap.add_argument("--cache", type=Path, default=Path("/work/notes/fidelity-cache"))
+    ap.add_argument("--cache", type=Path, default=Path("/work/notes/fidelity-cache"),
+                    help="MMDetection's output is kept (and reused) here: mmdet33_trackers.npz")
     ap.add_argument("--trackers", nargs="+", default=["sort", "bytetrack", "ocsort", "deepsort", "strongsort"])
+    ap.add_argument("--fixtures", action="store_true",
+                    help="also store MMDetection's tracks under tests/golden/official/trackers/ + PROVENANCE.json")
     args = ap.parse_args()
-    sys.path.insert(0, str(REPO))
-    sys.path.insert(0, str(REPO / "tests"))
+    sys.path[:0] = [str(REPO), str(REPO / "tests"), str(REPO / "tests" / "runners" / "trackers")]
     from conftest import restore_numpy_aliases
+    from mmdet_agreement import TABLE_HEADER, all_inputs, table_rows
 
     restore_numpy_aliases()
-    inputs = {**mot15_inputs(), **mot17_noisy_inputs()}
+    inputs = all_inputs(REALDATA)
     src, dst = args.cache / "tracker_inputs.npz", args.cache / "mmdet33_trackers.npz"
     if not dst.is_file():
         np.savez_compressed(src, **inputs)
         cmd = ["nice", "-n", "10", str(args.oracle_env / "bin" / "python"), str(HERE / "mmdet33_trackers.py"),
                str(src), str(dst), *args.trackers]
         subprocess.run(cmd, check=True, env=dict(os.environ, PYTHONPATH=str(HERE / "stubs")))
-    official = np.load(dst)
-    videos = sorted({k.split("/")[0] for k in inputs})
-    print("| tracker | detections | MOTA | IDF1 | ID switches | boxes only ours / only MMDetection's |")
-    print("|---|---|---|---|---|---|")
-    for name in args.trackers:
-        for group, members in (("MOT15 det files", [v for v in videos if v.startswith("MOT15")]),
-                               ("MOT17 gt + noise", [v for v in videos if v.endswith("noisy")])):
-            if name in ("deepsort", "strongsort") and group.startswith("MOT15"):
-                continue  # no embeddings for the det files
-            totals = {"num_objects": 0.0, "num_misses": 0.0, "num_false_positives": 0.0, "num_switches": 0.0}
-            idf1 = []
-            for video in members:
-                a = agreement(ours(name, inputs, video), official[f"{name}/{video}"])
-                for k in totals:
-                    totals[k] += a[k]
-                idf1.append((a["idf1"], a["num_objects"]))
-            mota = 1 - (totals["num_misses"] + totals["num_false_positives"] + totals["num_switches"]) / totals[
-                "num_objects"]
-            w_idf1 = sum(i * n for i, n in idf1) / sum(n for _, n in idf1)
-            print(f"| {name} | {group} ({len(members)} videos) | {100 * mota:.1f} | {100 * w_idf1:.1f} | "
-                  f"{int(totals['num_switches'])} | {int(totals['num_false_positives'])} / "
-                  f"{int(totals['num_misses'])} |")
+    official = dict(np.load(dst))
+    print(TABLE_HEADER)
+    for line in table_rows(args.trackers, inputs, official):
+        print(line)
+    if args.fixtures:
+        write_fixtures(args.trackers, official, inputs)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,8 @@ from official_golden import (  # noqa: E402
     sample_rel_diff,
 )
 
+from official_fixtures import provenance  # noqa: E402
+
 from trackbench.runners.models.common.checkpoint import load_checkpoint, qdtrack_config_from_state  # noqa: E402
 from trackbench.runners.models.common.preprocess import MOT17_CAFFE, preprocess_bgr, stack_frames  # noqa: E402
 from trackbench.runners.models.qdtrack.head import QDTrackModel  # noqa: E402
@@ -82,9 +84,7 @@ def run(realdata, one_torch_thread):
 
 
 def test_the_fixture_says_where_it_came_from():
-    import json
-
-    entry = json.loads((FIXTURES / "PROVENANCE.json").read_text())["qdtrack"]
+    entry = provenance("qdtrack")
     assert entry["official_package"].startswith("mmdet 3.3")
     assert "demo.mp4" in entry["frames"] and entry["command"]
 

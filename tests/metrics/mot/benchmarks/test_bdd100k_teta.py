@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 import pytest
+from official_fixtures import provenance
 
 from trackbench.cli.app import main
 from trackbench.metrics.mot.benchmarks.bdd100k_teta import evaluate_bdd_teta
@@ -65,8 +66,7 @@ def test_every_field_equals_the_official_teta(case):
 
 @pytest.mark.official_golden
 def test_fixture_files_are_the_recorded_ones():
-    provenance = json.loads((REPO / "tests" / "golden" / "official" / "PROVENANCE.json").read_text())
-    files = provenance["teta_bdd100k"]["files"]
+    files = provenance("teta_bdd100k")["files"]
     on_disk = sorted(str(p.relative_to(GOLDEN)) for p in GOLDEN.rglob("*.json"))
     assert sorted(files) == on_disk
     for name, digest in files.items():

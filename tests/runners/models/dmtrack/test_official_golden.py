@@ -6,12 +6,12 @@ filters, the first search frame's input, features and head outputs, and every tr
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from official_fixtures import provenance
 
 from trackbench.runners.models.dmtrack.checkpoint import load_dmtrack_state_dict
 from trackbench.runners.models.dmtrack.config import DMTrackConfig
@@ -47,7 +47,7 @@ def golden():
     path = GOLDEN / "dmtrack" / "fixtures.npz"
     if not path.is_file():
         pytest.skip("DMTrack fixtures not generated (tools/oracles/dmtrack_fixtures.py)")
-    return dict(np.load(path)), json.loads((GOLDEN / "PROVENANCE.json").read_text())["dmtrack"]
+    return dict(np.load(path)), provenance("dmtrack")
 
 
 @pytest.mark.parametrize("name", ["otb_basketball", "vot_bag"])
