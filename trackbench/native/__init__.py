@@ -1,15 +1,15 @@
 """Compiled kernels (C, built by setup.py at install): the inner loops that numpy cannot vectorize, each replaying
 the official tool's arithmetic. ``mot_match``: pair search and per-frame assignment of the MOT metrics;
 ``textparse``: the exact number parser for result files; ``sot_ope``: the OPE/LaSOT scoring rules;
-``sort_step``, ``bytetrack_step``, ``ocsort_step``: the association trackers' frame steps; ``nms``: the detectors'
-CPU non-maximum suppression. The headers (``lsa.h``, ``box_iou.h``, ``buffer_args.h``, ``kalman_blocks.h``,
-``sort_common.h``) are shared by inclusion."""
+``sort_step``, ``bytetrack_step``, ``ocsort_step``: the association trackers' frame steps; ``nms``, ``roi_align``:
+the detectors' CPU non-maximum suppression and RoIAlign. The headers (``lsa.h``, ``box_iou.h``, ``buffer_args.h``,
+``kalman_blocks.h``, ``sort_common.h``) are shared by inclusion."""
 
 from __future__ import annotations
 
 import importlib
 
-KERNELS = ("mot_match", "textparse", "sot_ope", "sort_step", "bytetrack_step", "ocsort_step", "nms")
+KERNELS = ("mot_match", "textparse", "sot_ope", "sort_step", "bytetrack_step", "ocsort_step", "nms", "roi_align")
 
 
 def __getattr__(name: str):

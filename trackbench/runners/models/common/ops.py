@@ -1,8 +1,8 @@
 """Detection ops: ``nms``, ``batched_nms`` and ``roi_align``.
 
 torchvision's compiled kernels are used when torchvision imports and its ops run; otherwise (the CPU torch of
-this project ships without a loadable torchvision) NMS runs in a compiled kernel (trackbench/native/nms.c) and
-RoIAlign in pure PyTorch below. Both follow the
+this project ships without a loadable torchvision) NMS and RoIAlign run in compiled kernels on the CPU
+(trackbench/native/nms.c, roi_align.c; RoIAlign in pure PyTorch below on a GPU). All follow the
 semantics of mmcv's ops that MMTracking's checkpoints were evaluated with: a box is suppressed when its IoU
 with a kept, higher-scoring box is strictly greater than the threshold (IoU without the legacy +1), and
 RoIAlign with ``aligned=True`` (half-pixel offset), average pooling, and an adaptive sampling grid of
@@ -16,6 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from trackbench.native import nms as native_nms
+from trackbench.native import roi_align as native_roi_align
 
 
 def _load_torchvision_ops():
@@ -161,6 +162,27 @@ def roi_align_torch(
     return out
 
 
+def roi_align_cpu(
+    features: torch.Tensor,
+    rois: torch.Tensor,
+    output_size: int | tuple[int, int],
+    spatial_scale: float,
+    sampling_ratio: int = 0,
+    aligned: bool = True,
+) -> torch.Tensor:
+    """RoIAlign on CPU tensors by the compiled kernel (trackbench/native/roi_align.c: mmcv's CPU kernel, float32,
+    in its order): features (B, C, H, W), rois (R, 5) → (R, C, ph, pw)."""
+    ph, pw = (output_size, output_size) if isinstance(output_size, int) else output_size
+    feats = features.detach().float().contiguous()
+    boxes = rois.detach().float().contiguous()
+    n_b, n_c, h, w = feats.shape
+    out = torch.empty((boxes.shape[0], n_c, ph, pw), dtype=torch.float32)
+    if boxes.shape[0]:
+        native_roi_align.forward(feats.numpy(), n_b, n_c, h, w, boxes.numpy(), boxes.shape[0], ph, pw,
+                                 float(spatial_scale), int(sampling_ratio), bool(aligned), out.numpy())
+    return out
+
+
 def roi_align(
     features: torch.Tensor,
     rois: torch.Tensor,
@@ -169,12 +191,15 @@ def roi_align(
     sampling_ratio: int = 0,
     aligned: bool = True,
 ) -> torch.Tensor:
-    """RoIAlign through torchvision when available, else :func:`roi_align_torch` (same results); computed in
-    float32 (box coordinates in half precision would be off by up to a pixel at MOT17 scale)."""
+    """RoIAlign through torchvision when available, else the compiled kernel on the CPU and
+    :func:`roi_align_torch` on a GPU (the same results up to float32 rounding); computed in float32 (box
+    coordinates in half precision would be off by up to a pixel at MOT17 scale)."""
     if TORCHVISION_OPS is not None:
         return TORCHVISION_OPS.roi_align(
             features.float(), rois.float(), output_size, spatial_scale, sampling_ratio, aligned
         )
+    if features.device.type == "cpu":
+        return roi_align_cpu(features, rois, output_size, spatial_scale, sampling_ratio, aligned)
     return roi_align_torch(features, rois, output_size, spatial_scale, sampling_ratio, aligned)
 
 
