@@ -35,6 +35,22 @@ static const double P0_POS[4] = {10.0, 10.0, 10.0, 10.0};
 static const double P0_VEL[4] = {1e4, 1e4, 1e4, 0.0};
 
 
+/* the constant-velocity step of every coordinate's block: mean = F mean, P = F P F^T + Q */
+static void predict_blocks(double *k, const double *q_pos, const double *q_vel)
+{
+    for (int c = 0; c < 4; c++) {
+        double xx = k[8 + c], xv = k[12 + c], vx = k[16 + c], vv = k[20 + c];
+        xx = xx + vx; /* F P */
+        xv = xv + vv;
+        xx = xx + xv; /* (F P) F^T */
+        vx = vx + vv;
+        xx += q_pos[c];
+        vv += q_vel[c];
+        k[8 + c] = xx; k[12 + c] = xv; k[16 + c] = vx; k[20 + c] = vv;
+        k[c] += k[4 + c];
+    }
+}
+
 /* ---- the xyah filter on one track (its first 24 doubles) ------------------------------------------------------ */
 
 static void predict_xyah(double *k)
@@ -47,17 +63,7 @@ static void predict_xyah(double *k)
     }
     q_pos[2] = A_POS_VAR;
     q_vel[2] = A_VEL_VAR;
-    for (int c = 0; c < 4; c++) {
-        double xx = k[8 + c], xv = k[12 + c], vx = k[16 + c], vv = k[20 + c];
-        xx = xx + vx; /* F P */
-        xv = xv + vv;
-        xx = xx + xv; /* (F P) F^T */
-        vx = vx + vv;
-        xx += q_pos[c];
-        vv += q_vel[c];
-        k[8 + c] = xx; k[12 + c] = xv; k[16 + c] = vx; k[20 + c] = vv;
-        k[c] += k[4 + c];
-    }
+    predict_blocks(k, q_pos, q_vel);
 }
 
 static void xyxy_to_xyah(const double *b, double *z)
@@ -116,20 +122,7 @@ static void initiate_xyah(double *k, const double *z)
 
 /* ---- the xysr filter on one track (its first 24 doubles) ------------------------------------------------------ */
 
-static void predict_xysr(double *k)
-{
-    for (int c = 0; c < 4; c++) {
-        double xx = k[8 + c], xv = k[12 + c], vx = k[16 + c], vv = k[20 + c];
-        xx = xx + vx; /* F P */
-        xv = xv + vv;
-        xx = xx + xv; /* (F P) F^T */
-        vx = vx + vv;
-        xx += Q_POS[c];
-        vv += Q_VEL[c];
-        k[8 + c] = xx; k[12 + c] = xv; k[16 + c] = vx; k[20 + c] = vv;
-        k[c] += k[4 + c];
-    }
-}
+static void predict_xysr(double *k) { predict_blocks(k, Q_POS, Q_VEL); }
 
 /* filterpy's update with the Joseph-form covariance (per 2x2 block) */
 static void update_xysr(double *k, const double *z)

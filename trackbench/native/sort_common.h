@@ -65,4 +65,16 @@ static int predict_sort_track(double *k, int streak_row, int since_update_row, d
     return isfinite(b[0]) && isfinite(b[1]) && isfinite(b[2]) && isfinite(b[3]);
 }
 
+/* The Python value of a step that returns (tracks in the next table, tracks reported, new ids): an exception for
+ * -1 (out of memory) and -3 (a cost holding NaN or -inf, refused as scipy refuses it) */
+static PyObject *step_result(int64_t status, int64_t shown, int64_t n_new)
+{
+    if (status == -3) {
+        PyErr_SetString(PyExc_ValueError, "matrix contains invalid numeric entries");
+        return NULL;
+    }
+    if (status < 0) return PyErr_NoMemory();
+    return Py_BuildValue("nnn", (Py_ssize_t)status, (Py_ssize_t)shown, (Py_ssize_t)n_new);
+}
+
 #endif

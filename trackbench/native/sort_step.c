@@ -168,9 +168,7 @@ static PyObject *py_step(PyObject *self, PyObject *args)
         status = sort_step(bt.buf, T, bb.buf, bs.buf, bc.buf, D, &p, bo.buf, rb.buf, ri.buf, rs.buf, rc.buf, rd.buf,
                            &shown, &n_new);
         Py_END_ALLOW_THREADS
-        if (status == -3) PyErr_SetString(PyExc_ValueError, "matrix contains invalid numeric entries");
-        else if (status < 0) PyErr_NoMemory();
-        else result = Py_BuildValue("nnn", (Py_ssize_t)status, (Py_ssize_t)shown, (Py_ssize_t)n_new);
+        result = step_result(status, shown, n_new);
     }
 done:
     PyBuffer_Release(&bt); PyBuffer_Release(&bb); PyBuffer_Release(&bs); PyBuffer_Release(&bc);
