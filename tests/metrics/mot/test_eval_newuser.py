@@ -55,6 +55,20 @@ def test_default_eval_table_shows_headline_metrics_in_100_columns(tud, capsys, m
     assert "HOTA(0)" in out and "sMOTA" in out
 
 
+def test_regression_bootstrap_table_keeps_sequence_names_and_fits_100_columns(tud, capsys, monkeypatch):
+    """With --bootstrap the COMBINED cells carried `` ±x``: at 100 columns the sequence names were cut to
+    ``TUD-Stad…`` and the combined values wrapped onto a second line. The half-widths now have a row of their own."""
+    monkeypatch.setenv("COLUMNS", "100")
+    code, out, err = _eval(capsys, "--gt", tud / "gt", "--results", tud / "trk", "--bootstrap", "50")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert max(len(line) for line in lines) <= 100 and "…" not in out
+    assert any("TUD-Stadtmitte" in line for line in lines) and any("TUD-Campus" in line for line in lines)
+    combined = lines.index(next(line for line in lines if "COMBINED" in line))
+    assert "55.51" in lines[combined] and "±" not in lines[combined]  # the values alone, one line
+    assert lines[combined + 1].split("│")[1].strip() == "±" and lines[combined + 1].count("±") == 9
+
+
 def test_allow_missing_scores_empty_mot_result(tud, capsys):
     (tud / "trk" / "TUD-Stadtmitte.txt").unlink()
     code, _, err = _eval(capsys, "--gt", tud / "gt", "--results", tud / "trk")
