@@ -61,10 +61,8 @@ class OcSortTracker:
         self.config = config
         self.frame_count = 0
         self.next_id = 1
-        k = config.delta_t
-        self.obs = slice(OBS0, OBS0 + 5 * k)  # slot j (oldest first): rows OBS0 + 5j .. + 4
-        self.obs_age = slice(OBS0 + 5 * k, OBS0 + 6 * k)
-        self.n_rows = OBS0 + 6 * k
+        # the last delta_t observations from row OBS0, oldest first (slot j: rows OBS0 + 5j .. + 4), then their ages
+        self.n_rows = OBS0 + 6 * config.delta_t
         self.table = np.zeros((self.n_rows, 0))
 
     def update(self, boxes_xyxy, scores=None, classes=None, embeddings=None, warp=None) -> TrackFrame:
